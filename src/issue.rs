@@ -1,0 +1,124 @@
+//! The issuing side: minting client keys under `CLIENT_SECRET`.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::claims::{Claims, now_unix};
+use crate::config::Config;
+use crate::error::{ClaimError, ConfigError};
+use crate::key_id::{KEY_ID_LEN, KeyId};
+use crate::keys::SecretKeys;
+use crate::secret::{ClientSecret, os_random};
+use crate::token::{self, NONCE_LEN, SecretToken, TokenKind};
+
+/// Mints client keys under one secret (the current `CLIENT_SECRET`).
+///
+/// ```
+/// use client_keys::{Claims, Issuer};
+///
+/// let issuer = Issuer::new(&"ab".repeat(32))?;
+/// let issued = issuer.issue(&Claims::new().with_name("ci runner"))?;
+/// assert_eq!(issued.key_id().to_string().len(), 32);
+/// assert!(issued.token().expose_secret().starts_with("ckey_"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Issuer {
+    keys: SecretKeys,
+}
+
+impl Issuer {
+    /// From the text of `CLIENT_SECRET`.
+    pub fn new(client_secret: &str) -> Result<Issuer, ConfigError> {
+        Ok(Issuer::from_secret(
+            Config::new(client_secret, None, None)?.secret(),
+        ))
+    }
+
+    /// From a parsed secret.
+    #[must_use]
+    pub fn from_secret(secret: &ClientSecret) -> Issuer {
+        Issuer {
+            keys: SecretKeys::derive(secret),
+        }
+    }
+
+    /// Reads `CLIENT_SECRET` from the environment, after `.env` in the current directory.
+    pub fn from_env() -> Result<Issuer, ConfigError> {
+        Ok(Issuer::from_secret(Config::from_env()?.secret()))
+    }
+
+    /// Mints a new key with a fresh random key id and nonce.
+    ///
+    /// Fails only when a claim breaks a limit or the expiry is not in the future.
+    pub fn issue(&self, claims: &Claims) -> Result<IssuedKey, ClaimError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        os_random(&mut nonce);
+        self.issue_with(KeyId::generate(), &nonce, claims)
+    }
+
+    /// Mints with a chosen key id and nonce: for test vectors only, never for real keys (a
+    /// repeated nonce under one secret breaks AES-GCM).
+    pub(crate) fn issue_with(
+        &self,
+        key_id: KeyId,
+        nonce: &[u8; NONCE_LEN],
+        claims: &Claims,
+    ) -> Result<IssuedKey, ClaimError> {
+        claims.validate()?;
+        if claims.expires_at().is_some_and(|at| at <= now_unix()) {
+            return Err(ClaimError::ExpiryInPast);
+        }
+        let mut plaintext = Zeroizing::new(Vec::with_capacity(KEY_ID_LEN + claims.encoded_len()));
+        plaintext.extend_from_slice(key_id.as_bytes());
+        claims.encode_into(&mut plaintext);
+        let token = token::seal(&self.keys, TokenKind::ClientKey, nonce, &plaintext);
+        Ok(IssuedKey {
+            key_id,
+            token,
+            claims: claims.clone(),
+        })
+    }
+
+    /// The 8-hex-character identifier of the secret, carried in every token it mints.
+    #[must_use]
+    pub fn secret_id(&self) -> String {
+        hex::encode(self.keys.id())
+    }
+}
+
+impl fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issuer")
+            .field("secret_id", &self.secret_id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A freshly minted key: its id (for `CLIENT_KEYS`) and its token (for the client).
+#[derive(Debug, Clone)]
+pub struct IssuedKey {
+    key_id: KeyId,
+    token: SecretToken,
+    claims: Claims,
+}
+
+impl IssuedKey {
+    /// The key id, to add to `CLIENT_KEYS`.
+    #[must_use]
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The token (`key_access_token`), to hand to the client once.
+    #[must_use]
+    pub fn token(&self) -> &SecretToken {
+        &self.token
+    }
+
+    /// The claims it carries.
+    #[must_use]
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+}

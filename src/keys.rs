@@ -1,0 +1,120 @@
+//! Purpose keys derived from a `CLIENT_SECRET` with HKDF-SHA256, and the keyring of the current
+//! and previous secrets.
+
+use std::fmt;
+
+use aes_gcm::aead::KeyInit;
+use aes_gcm::{Aes256Gcm, Key};
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::secret::ClientSecret;
+use crate::token::TokenKind;
+
+/// Length of the secret identifier carried in every token.
+pub(crate) const SECRET_ID_LEN: usize = 4;
+
+/// HKDF-Extract salt: fixes the domain of every derivation to this format.
+pub(crate) const HKDF_SALT: &[u8] = b"client-keys/v1";
+/// HKDF-Expand labels, one per purpose; a new purpose gets a new label.
+pub(crate) const LABEL_SECRET_ID: &[u8] = b"client-keys/v1 secret-id";
+pub(crate) const LABEL_CLIENT_KEY: &[u8] = b"client-keys/v1 client-key aes-256-gcm";
+pub(crate) const LABEL_ACCESS_TOKEN: &[u8] = b"client-keys/v1 access-token aes-256-gcm";
+pub(crate) const LABEL_ACCESS_NONCE: &[u8] = b"client-keys/v1 access-token nonce hmac-sha256";
+
+/// Everything derived from one secret, computed once when a verifier or issuer is built.
+pub(crate) struct SecretKeys {
+    id: [u8; SECRET_ID_LEN],
+    client_key: Aes256Gcm,
+    access_token: Aes256Gcm,
+    access_nonce: Zeroizing<[u8; 32]>,
+}
+
+impl SecretKeys {
+    pub(crate) fn derive(secret: &ClientSecret) -> SecretKeys {
+        let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), secret.as_bytes());
+        let expand = |label: &[u8]| {
+            let mut okm = Zeroizing::new([0u8; 32]);
+            // 32 bytes is far below HKDF-SHA256's 8160-byte limit.
+            #[allow(clippy::expect_used)]
+            hkdf.expand(label, &mut okm[..])
+                .expect("32 bytes is a valid HKDF output length");
+            okm
+        };
+        let mut id = [0u8; SECRET_ID_LEN];
+        #[allow(clippy::expect_used)]
+        hkdf.expand(LABEL_SECRET_ID, &mut id)
+            .expect("4 bytes is a valid HKDF output length");
+        let cipher = |label: &[u8]| Aes256Gcm::new(&Key::<Aes256Gcm>::from(*expand(label)));
+        SecretKeys {
+            id,
+            client_key: cipher(LABEL_CLIENT_KEY),
+            access_token: cipher(LABEL_ACCESS_TOKEN),
+            access_nonce: expand(LABEL_ACCESS_NONCE),
+        }
+    }
+
+    /// The public 4-byte identifier of the secret.
+    pub(crate) fn id(&self) -> [u8; SECRET_ID_LEN] {
+        self.id
+    }
+
+    pub(crate) fn cipher(&self, kind: TokenKind) -> &Aes256Gcm {
+        match kind {
+            TokenKind::ClientKey => &self.client_key,
+            TokenKind::AccessToken => &self.access_token,
+        }
+    }
+
+    /// The HMAC-SHA256 key from which access-token nonces are computed.
+    #[allow(dead_code)]
+    pub(crate) fn access_nonce_key(&self) -> &[u8; 32] {
+        &self.access_nonce
+    }
+}
+
+impl fmt::Debug for SecretKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretKeys")
+            .field("id", &hex::encode(self.id))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The current secret first, then the previous ones (verify only), in configuration order.
+#[derive(Debug)]
+pub(crate) struct Keyring {
+    keys: Vec<SecretKeys>,
+}
+
+impl Keyring {
+    pub(crate) fn new(current: &ClientSecret, previous: &[ClientSecret]) -> Keyring {
+        let keys = std::iter::once(current)
+            .chain(previous)
+            .map(SecretKeys::derive)
+            .collect();
+        Keyring { keys }
+    }
+
+    /// The secret new tokens are minted under.
+    pub(crate) fn current(&self) -> &SecretKeys {
+        &self.keys[0]
+    }
+
+    /// The secrets whose identifier is `id`, with their position (0 = current).
+    pub(crate) fn with_id(
+        &self,
+        id: [u8; SECRET_ID_LEN],
+    ) -> impl Iterator<Item = (usize, &SecretKeys)> {
+        self.keys
+            .iter()
+            .enumerate()
+            .filter(move |(_, k)| k.id == id)
+    }
+
+    /// Identifiers, current first, as hex.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = String> + '_ {
+        self.keys.iter().map(|k| hex::encode(k.id))
+    }
+}

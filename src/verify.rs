@@ -1,0 +1,274 @@
+//! The server side: verifying tokens against the secrets and the `CLIENT_KEYS` allowlist.
+
+use std::fmt;
+use std::sync::Arc;
+
+use zeroize::Zeroize;
+
+use crate::allowlist::Allowlist;
+use crate::authorization::bearer_token;
+use crate::claims::{Claims, now_unix};
+use crate::config::Config;
+use crate::error::{ConfigError, VerifyError};
+use crate::key_id::{KEY_ID_LEN, KeyId};
+use crate::keys::Keyring;
+use crate::token::{self, MAX_BODY_LEN, TokenKind};
+
+/// Verifies bearer tokens: decrypts them under `CLIENT_SECRET` (or a previous secret) and checks
+/// expiry and the `CLIENT_KEYS` allowlist.
+///
+/// Keys are derived once, when the verifier is built; [`Verifier::verify`] then takes no lock,
+/// allocates nothing for a plain key, and costs about one AES-GCM decryption. Cloning is cheap
+/// (an `Arc`), and `Debug` shows no secret.
+///
+/// ```
+/// use client_keys::{Claims, Issuer, Verifier};
+///
+/// let secret = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
+/// let issued = Issuer::new(secret)?.issue(&Claims::new().with_scope("read"))?;
+///
+/// let verifier = Verifier::new(secret, &format!("{}, another-key", issued.key_id()))?;
+/// let key = verifier.verify(issued.token().expose_secret())?;
+/// assert_eq!(key.key_id(), issued.key_id());
+/// assert!(key.has_scope("read"));
+///
+/// let header = format!("Bearer {}", issued.token().expose_secret());
+/// assert_eq!(verifier.verify_authorization(&header)?.key_id(), issued.key_id());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    keyring: Keyring,
+    allowlist: Allowlist,
+}
+
+impl Verifier {
+    /// Builds a verifier from the text of `CLIENT_SECRET` and `CLIENT_KEYS`.
+    pub fn new(client_secret: &str, client_keys: &str) -> Result<Verifier, ConfigError> {
+        Verifier::from_config(&Config::new(client_secret, None, Some(client_keys))?)
+    }
+
+    /// Reads `CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS` (optional) and `CLIENT_KEYS` from the
+    /// environment, after `.env` in the current directory if there is one (the environment
+    /// wins; the file is not loaded into the process environment).
+    pub fn from_env() -> Result<Verifier, ConfigError> {
+        Verifier::from_config(&Config::from_env()?)
+    }
+
+    /// Builds a verifier from a loaded configuration; `CLIENT_KEYS` must be set.
+    pub fn from_config(config: &Config) -> Result<Verifier, ConfigError> {
+        let allowlist = config.allowlist().ok_or(ConfigError::MissingKeys)?.clone();
+        let keyring = Keyring::new(config.secret(), config.previous_secrets());
+        Ok(Verifier {
+            inner: Arc::new(Inner { keyring, allowlist }),
+        })
+    }
+
+    /// Verifies a client key token, as a server does on every request.
+    ///
+    /// Checks, in order: length and form, the secret it names, authenticity (AES-GCM), kind,
+    /// expiry, and that its key id is in `CLIENT_KEYS`. The error says which failed.
+    pub fn verify(&self, token: &str) -> Result<VerifiedKey, VerifyError> {
+        let opened = self.open(token)?;
+        if opened.kind != TokenKind::ClientKey {
+            return Err(VerifyError::WrongKind { found: opened.kind });
+        }
+        if let Some(expires_at) = opened.claims.expires_at() {
+            if now_unix() >= expires_at {
+                return Err(VerifyError::Expired { expires_at });
+            }
+        }
+        if !self.inner.allowlist.contains(&opened.key_id) {
+            return Err(VerifyError::KeyNotAllowed {
+                key_id: opened.key_id,
+            });
+        }
+        Ok(VerifiedKey {
+            kind: opened.kind,
+            key_id: opened.key_id,
+            claims: opened.claims,
+        })
+    }
+
+    /// Verifies the value of an `Authorization` header (`Bearer <token>`, scheme
+    /// case-insensitive); see [`bearer_token`] for what is refused before the token is read.
+    pub fn verify_authorization(&self, header_value: &str) -> Result<VerifiedKey, VerifyError> {
+        self.verify(bearer_token(header_value)?)
+    }
+
+    /// Decrypts a token without enforcing the allowlist or expiry, to see what it is.
+    ///
+    /// For operators (`issue-client-key inspect`), e.g. to find the key id of a leaked token
+    /// and revoke it. Never use this to authenticate a request: use [`Verifier::verify`].
+    pub fn inspect(&self, token: &str) -> Result<Inspection, VerifyError> {
+        let opened = self.open(token)?;
+        let expired = opened
+            .claims
+            .expires_at()
+            .is_some_and(|at| now_unix() >= at);
+        Ok(Inspection {
+            kind: opened.kind,
+            in_allowlist: self.inner.allowlist.contains(&opened.key_id),
+            key_id: opened.key_id,
+            claims: opened.claims,
+            expired,
+            secret_index: opened.secret_index,
+        })
+    }
+
+    /// The allowlist this verifier enforces.
+    #[must_use]
+    pub fn allowlist(&self) -> &Allowlist {
+        &self.inner.allowlist
+    }
+
+    /// Decodes, decrypts and parses a token, wiping the decoded bytes afterwards.
+    fn open(&self, token: &str) -> Result<Opened, VerifyError> {
+        let mut buf = [0u8; MAX_BODY_LEN];
+        let result = token::open(token, &self.inner.keyring, &mut buf).and_then(|o| {
+            let (key_id, claims) = o
+                .plaintext
+                .split_first_chunk::<KEY_ID_LEN>()
+                .ok_or(VerifyError::Malformed("plaintext is too short"))?;
+            let claims = Claims::decode(claims).map_err(VerifyError::Malformed)?;
+            Ok(Opened {
+                kind: o.kind,
+                secret_index: o.secret_index,
+                key_id: KeyId::from_bytes(*key_id),
+                claims,
+            })
+        });
+        // Only the decoded part of the buffer was written.
+        let used = (token.len() * 3 / 4).min(MAX_BODY_LEN);
+        buf[..used].zeroize();
+        result
+    }
+}
+
+struct Opened {
+    kind: TokenKind,
+    secret_index: usize,
+    key_id: KeyId,
+    claims: Claims,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("secret_ids", &self.inner.keyring.ids().collect::<Vec<_>>())
+            .field("allowlist", &self.inner.allowlist)
+            .finish()
+    }
+}
+
+/// A key that passed [`Verifier::verify`]: only a successful verification makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedKey {
+    kind: TokenKind,
+    key_id: KeyId,
+    claims: Claims,
+}
+
+impl VerifiedKey {
+    /// The kind of token that was presented.
+    #[must_use]
+    pub fn kind(&self) -> TokenKind {
+        self.kind
+    }
+
+    /// The key id (as listed in `CLIENT_KEYS`).
+    #[must_use]
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The key's name, if it has one.
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        self.claims.name()
+    }
+
+    /// The key's scopes, sorted.
+    #[must_use]
+    pub fn scopes(&self) -> &[String] {
+        self.claims.scopes()
+    }
+
+    /// Whether the key has `scope`.
+    #[must_use]
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.claims.has_scope(scope)
+    }
+
+    /// The key's metadata pairs, sorted by key.
+    #[must_use]
+    pub fn metadata(&self) -> &[(String, String)] {
+        self.claims.metadata()
+    }
+
+    /// The key's expiry (unix seconds), if it has one.
+    #[must_use]
+    pub fn expires_at(&self) -> Option<u64> {
+        self.claims.expires_at()
+    }
+
+    /// All the claims.
+    #[must_use]
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+}
+
+/// What [`Verifier::inspect`] found in a token that decrypted. Not proof of access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    kind: TokenKind,
+    key_id: KeyId,
+    claims: Claims,
+    in_allowlist: bool,
+    expired: bool,
+    secret_index: usize,
+}
+
+impl Inspection {
+    /// The kind of token.
+    #[must_use]
+    pub fn kind(&self) -> TokenKind {
+        self.kind
+    }
+
+    /// The key id it carries.
+    #[must_use]
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// Its claims.
+    #[must_use]
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// Whether its key id is in `CLIENT_KEYS`.
+    #[must_use]
+    pub fn in_allowlist(&self) -> bool {
+        self.in_allowlist
+    }
+
+    /// Whether its expiry has passed.
+    #[must_use]
+    pub fn is_expired(&self) -> bool {
+        self.expired
+    }
+
+    /// Which secret decrypted it: 0 for `CLIENT_SECRET`, n for entry n of
+    /// `CLIENT_SECRET_PREVIOUS`.
+    #[must_use]
+    pub fn secret_index(&self) -> usize {
+        self.secret_index
+    }
+}
