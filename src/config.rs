@@ -77,6 +77,13 @@ impl Config {
         )
     }
 
+    /// The same configuration with another allowlist (as if `CLIENT_KEYS` were set to it).
+    #[must_use]
+    pub fn with_allowlist(mut self, allowlist: Allowlist) -> Config {
+        self.keys = Some(allowlist);
+        self
+    }
+
     /// The current secret (new keys are minted under it).
     #[must_use]
     pub fn secret(&self) -> &ClientSecret {

@@ -52,6 +52,9 @@ impl Issuer {
     ///
     /// Fails only when a claim breaks a limit or the expiry is not in the future.
     pub fn issue(&self, claims: &Claims) -> Result<IssuedKey, ClaimError> {
+        if claims.expires_at().is_some_and(|at| at <= now_unix()) {
+            return Err(ClaimError::ExpiryInPast);
+        }
         let mut nonce = [0u8; NONCE_LEN];
         os_random(&mut nonce);
         self.issue_with(KeyId::generate(), &nonce, claims)
@@ -66,9 +69,6 @@ impl Issuer {
         claims: &Claims,
     ) -> Result<IssuedKey, ClaimError> {
         claims.validate()?;
-        if claims.expires_at().is_some_and(|at| at <= now_unix()) {
-            return Err(ClaimError::ExpiryInPast);
-        }
         let mut plaintext = Zeroizing::new(Vec::with_capacity(KEY_ID_LEN + claims.encoded_len()));
         plaintext.extend_from_slice(key_id.as_bytes());
         claims.encode_into(&mut plaintext);
@@ -120,5 +120,62 @@ impl IssuedKey {
     #[must_use]
     pub fn claims(&self) -> &Claims {
         &self.claims
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// The generating direction of the vectors: fixed inputs give exactly the recorded token.
+    /// (The verifying direction runs through the public API in `tests/vectors.rs`.)
+    #[test]
+    fn minting_reproduces_the_vectors() {
+        let doc: Value =
+            serde_json::from_str(include_str!("../tests/vectors/client_key_v1.json")).expect("json");
+        let cases = doc["valid"].as_array().expect("valid cases");
+        assert!(cases.len() >= 5);
+        for case in cases {
+            let text = |k: &str| case[k].as_str().expect(k);
+            let issuer = Issuer::new(text("secret")).expect("secret");
+            let mut nonce = [0u8; NONCE_LEN];
+            hex::decode_to_slice(text("nonce"), &mut nonce).expect("nonce");
+            let c = &case["claims"];
+            let mut claims = Claims::new();
+            if let Some(at) = c["expires_at"].as_u64() {
+                claims = claims.with_expires_at(at);
+            }
+            if let Some(name) = c["name"].as_str() {
+                claims = claims.with_name(name);
+            }
+            for scope in c["scopes"].as_array().expect("scopes") {
+                claims = claims.with_scope(scope.as_str().expect("scope"));
+            }
+            for (k, v) in c["metadata"].as_object().expect("metadata") {
+                claims = claims.with_metadata(k.as_str(), v.as_str().expect("value"));
+            }
+            let issued = issuer
+                .issue_with(text("key_id").parse().expect("key id"), &nonce, &claims)
+                .expect("mints");
+            assert_eq!(issued.token().expose_secret(), text("token"), "{}", text("desc"));
+        }
+    }
+
+    #[test]
+    fn refuses_an_expiry_in_the_past() {
+        let issuer = Issuer::from_secret(&ClientSecret::generate());
+        let err = issuer.issue(&Claims::new().with_expires_at(1_000_000_000)).unwrap_err();
+        assert_eq!(err, ClaimError::ExpiryInPast);
+    }
+
+    #[test]
+    fn plain_tokens_are_72_characters_and_differ_each_time() {
+        let issuer = Issuer::from_secret(&ClientSecret::generate());
+        let a = issuer.issue(&Claims::new()).expect("a");
+        let b = issuer.issue(&Claims::new()).expect("b");
+        assert_eq!(a.token().expose_secret().len(), 72);
+        assert_ne!(a.key_id(), b.key_id());
+        assert_ne!(a.token().expose_secret(), b.token().expose_secret());
     }
 }

@@ -29,6 +29,8 @@ pub(crate) const NONCE_LEN: usize = 12;
 pub(crate) const TAG_LEN: usize = 16;
 /// The largest body whose base64url text fits in [`MAX_TOKEN_LEN`] with the prefix.
 pub(crate) const MAX_BODY_LEN: usize = (MAX_TOKEN_LEN - PREFIX_LEN) * 3 / 4;
+/// The smallest body: a plaintext holds at least a 16-byte key id.
+pub(crate) const MIN_BODY_LEN: usize = HEADER_LEN + NONCE_LEN + crate::key_id::KEY_ID_LEN + TAG_LEN;
 /// The largest plaintext a token can carry.
 pub(crate) const MAX_PLAINTEXT_LEN: usize = MAX_BODY_LEN - HEADER_LEN - NONCE_LEN - TAG_LEN;
 
@@ -177,6 +179,9 @@ pub(crate) fn open<'b>(
 }
 
 fn open_body(kind: TokenKind, keyring: &Keyring, body: &mut [u8]) -> Result<usize, VerifyError> {
+    if body.len() < MIN_BODY_LEN {
+        return Err(VerifyError::Malformed("token is too short"));
+    }
     let Some((header, rest)) = body.split_first_chunk_mut::<HEADER_LEN>() else {
         return Err(VerifyError::Malformed("token is too short"));
     };
@@ -236,6 +241,7 @@ mod tests {
     fn sizes_fit_the_bound() {
         assert_eq!(MAX_BODY_LEN, 380);
         assert_eq!(MAX_PLAINTEXT_LEN, 346);
+        assert_eq!(MIN_BODY_LEN, 50);
         // The largest body encodes to at most MAX_TOKEN_LEN characters with its prefix.
         assert!(PREFIX_LEN + MAX_BODY_LEN.div_ceil(3) * 4 <= MAX_TOKEN_LEN + 1);
         assert_eq!(

@@ -1,0 +1,119 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Configuration comes from the environment and from .env in the current directory (or
+--env-file); a variable set in the environment wins over the file:
+  CLIENT_SECRET            64 hex characters; new keys are minted under it
+  CLIENT_SECRET_PREVIOUS   older secrets, comma-separated, whose keys still verify
+  CLIENT_KEYS              allowed key ids, comma-separated (revoke = remove an id)
+
+Exit codes: 0 success, 1 token rejected (verify, inspect, exchange) or key id not found
+(revoke), 2 usage or configuration error.";
+
+/// Mint long-lived API keys for server-to-server clients, with no database.
+///
+/// With no command, mints one key: prints {"key_id": ..., "key_access_token": ...} on
+/// stdout. Add the key_id to CLIENT_KEYS (or pass --save) and hand the token to the client:
+/// it cannot be shown again.
+#[derive(Debug, Parser)]
+#[command(name = "issue-client-key", version, after_help = AFTER_HELP)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+
+    #[command(flatten)]
+    pub(crate) issue: IssueArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print a fresh CLIENT_SECRET (64 hex characters), like `openssl rand -hex 32`.
+    Secret,
+    /// Create the .env file with a fresh CLIENT_SECRET and an empty CLIENT_KEYS (mode 0600).
+    Init(EnvFileArg),
+    /// Check a token as the server would (from stdin when TOKEN is absent).
+    ///
+    /// Prints the key's id and claims as JSON and exits 0, or prints why it was refused on
+    /// stderr and exits 1.
+    Verify(TokenArg),
+    /// Decrypt a token without the allowlist and show what it is (for a leaked token).
+    ///
+    /// Shows the key id, the claims, which secret minted it, and whether the key id is in
+    /// CLIENT_KEYS. Exits 1 if the token does not decrypt under any configured secret.
+    Inspect(TokenArg),
+    /// Remove a key from CLIENT_KEYS in the .env file, by key id or by token.
+    Revoke(RevokeArgs),
+    /// Replace CLIENT_SECRET with a fresh one; the old one moves to CLIENT_SECRET_PREVIOUS.
+    ///
+    /// Keys minted under the old secret keep verifying until you remove it from
+    /// CLIENT_SECRET_PREVIOUS.
+    Rotate(EnvFileArg),
+    /// Validate the configuration and print a summary that shows no secret.
+    ///
+    /// Exits 0 when healthy, 2 when not.
+    Check(EnvFileArg),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IssueArgs {
+    /// A label for the key (at most 64 bytes).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+
+    /// A scope the key grants (repeat for several), e.g. --scope read --scope write.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub(crate) scopes: Vec<String>,
+
+    /// Metadata returned on verification (repeat for several), e.g. --meta team=billing.
+    #[arg(long = "meta", value_name = "KEY=VALUE")]
+    pub(crate) metadata: Vec<String>,
+
+    /// The key expires after DURATION: a number and a unit, s m h d w (e.g. 90d, 12h, 1h30m).
+    #[arg(long, value_name = "DURATION", conflicts_with = "expires_at")]
+    pub(crate) expires_in: Option<String>,
+
+    /// The key expires at DATE: RFC 3339 date (midnight UTC) or date-time, e.g. 2027-01-31
+    /// or 2027-01-31T12:00:00Z.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) expires_at: Option<String>,
+
+    /// Add the new key id to CLIENT_KEYS in the .env file before printing the token.
+    #[arg(long)]
+    pub(crate) save: bool,
+
+    #[command(flatten)]
+    pub(crate) env: EnvFileArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvFileArg {
+    /// The .env file to read (and, for init, --save, revoke and rotate, to edit).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) env_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenArg {
+    /// The token; read from stdin when absent or `-` (keeps it out of shell history).
+    #[arg(value_name = "TOKEN")]
+    pub(crate) token: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) env: EnvFileArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    /// The key id to remove, or a token (decrypted to find its key id); read from stdin when
+    /// `-`.
+    #[arg(value_name = "KEY_ID_OR_TOKEN")]
+    pub(crate) key: String,
+
+    #[command(flatten)]
+    pub(crate) env: EnvFileArg,
+}

@@ -1,0 +1,199 @@
+//! `issue-client-key`: a thin command-line layer over the `client_keys` library.
+
+mod cli;
+mod failure;
+mod time;
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use client_keys::{Claims, ClientSecret, Config, Inspection, Issuer, Verifier, VerifiedKey};
+use serde_json::{Map, Value, json};
+use zeroize::Zeroizing;
+
+use crate::cli::{Cli, Command, EnvFileArg, IssueArgs, TokenArg};
+use crate::failure::Failure;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => issue(&cli.issue),
+        Some(Command::Secret) => secret(),
+        Some(Command::Verify(args)) => verify(&args),
+        Some(Command::Inspect(args)) => inspect(&args),
+        Some(Command::Init(_) | Command::Revoke(_) | Command::Rotate(_) | Command::Check(_)) => {
+            Err(Failure::Usage("this command is not available yet".into()))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("issue-client-key: {failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+/// Mints one key and prints `{"key_id": ..., "key_access_token": ...}`.
+fn issue(args: &IssueArgs) -> Result<(), Failure> {
+    let claims = claims_from(args)?;
+    let config = load_config(&args.env)?;
+    let issued = Issuer::from_secret(config.secret()).issue(&claims)?;
+    let output = Zeroizing::new(format!(
+        "{{\"key_id\": \"{}\", \"key_access_token\": \"{}\"}}\n",
+        issued.key_id(),
+        issued.token().expose_secret()
+    ));
+    write_stdout(&output)?;
+    let key_id = issued.key_id();
+    eprintln!(
+        "Next: add the key_id to CLIENT_KEYS (e.g. `CLIENT_KEYS=..., {key_id}`) or mint with \
+         --save, then hand the key_access_token to the client over a secure channel.\n\
+         The token cannot be shown again: if it is lost, issue a new key and revoke this one."
+    );
+    Ok(())
+}
+
+/// Prints a fresh `CLIENT_SECRET`.
+fn secret() -> Result<(), Failure> {
+    let hex = ClientSecret::generate().to_hex();
+    let mut line = Zeroizing::new(String::with_capacity(65));
+    line.push_str(&hex);
+    line.push('\n');
+    write_stdout(&line)
+}
+
+/// Checks a token as the server would.
+fn verify(args: &TokenArg) -> Result<(), Failure> {
+    let token = read_token(args.token.as_deref())?;
+    let verifier = Verifier::from_config(&load_config(&args.env)?)?;
+    let key = verifier.verify(&token).map_err(Failure::Rejected)?;
+    print_json(&verified_json(&key))
+}
+
+/// Decrypts a token without the allowlist.
+fn inspect(args: &TokenArg) -> Result<(), Failure> {
+    let token = read_token(args.token.as_deref())?;
+    let config = load_config(&args.env)?;
+    let keys_set = config.allowlist().is_some();
+    let allowlist = config.allowlist().cloned().unwrap_or_default();
+    let verifier = Verifier::from_config(&config.with_allowlist(allowlist))?;
+    let found = verifier.inspect(&token).map_err(Failure::Rejected)?;
+    print_json(&inspection_json(&found, keys_set))
+}
+
+fn load_config(env: &EnvFileArg) -> Result<Config, Failure> {
+    Ok(match &env.env_file {
+        Some(path) => Config::from_env_file(path)?,
+        None => Config::from_env()?,
+    })
+}
+
+fn claims_from(args: &IssueArgs) -> Result<Claims, Failure> {
+    let mut claims = Claims::new();
+    if let Some(name) = &args.name {
+        claims = claims.with_name(name.as_str());
+    }
+    for scope in &args.scopes {
+        claims = claims.with_scope(scope.as_str());
+    }
+    for pair in &args.metadata {
+        let (key, value) = pair.split_once('=').ok_or_else(|| {
+            Failure::Usage(format!("--meta {pair:?} is not KEY=VALUE (e.g. --meta team=billing)"))
+        })?;
+        claims = claims.with_metadata(key, value);
+    }
+    if let Some(text) = &args.expires_in {
+        let seconds = time::parse_duration(text).ok_or_else(|| {
+            Failure::Usage(format!(
+                "--expires-in {text:?} is not a duration: use a number and a unit, s m h d w \
+                 (e.g. 90d, 12h, 30m, 45s, 1h30m)"
+            ))
+        })?;
+        claims = claims.with_expires_in(Duration::from_secs(seconds));
+    }
+    if let Some(text) = &args.expires_at {
+        let at = time::parse_date(text).ok_or_else(|| {
+            Failure::Usage(format!(
+                "--expires-at {text:?} is not an RFC 3339 date or date-time (e.g. 2027-01-31 or \
+                 2027-01-31T12:00:00Z)"
+            ))
+        })?;
+        let at = u64::try_from(at).map_err(|_| Failure::Usage("--expires-at is before 1970".into()))?;
+        claims = claims.with_expires_at(at);
+    }
+    claims.validate()?;
+    Ok(claims)
+}
+
+/// The token argument, or the first line of stdin when it is absent or `-`.
+fn read_token(arg: Option<&str>) -> Result<Zeroizing<String>, Failure> {
+    if let Some(token) = arg.filter(|t| *t != "-") {
+        return Ok(Zeroizing::new(token.trim().to_owned()));
+    }
+    let mut input = Zeroizing::new(String::new());
+    // Far more than any token; the library refuses long input before decoding it.
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut input)
+        .map_err(|e| Failure::Io(format!("cannot read the token from stdin: {e}")))?;
+    let token = input.trim();
+    if token.is_empty() {
+        return Err(Failure::Usage("no token: pass it as an argument or on stdin".into()));
+    }
+    Ok(Zeroizing::new(token.to_owned()))
+}
+
+fn verified_json(key: &VerifiedKey) -> Value {
+    let mut object = claims_json(key.key_id().to_string(), key.claims());
+    object.insert("kind".into(), json!(kind_name(key.kind())));
+    Value::Object(object)
+}
+
+fn inspection_json(found: &Inspection, keys_set: bool) -> Value {
+    let mut object = claims_json(found.key_id().to_string(), found.claims());
+    object.insert("kind".into(), json!(kind_name(found.kind())));
+    object.insert(
+        "in_client_keys".into(),
+        if keys_set { json!(found.in_allowlist()) } else { Value::Null },
+    );
+    object.insert("expired".into(), json!(found.is_expired()));
+    let secret = match found.secret_index() {
+        0 => "CLIENT_SECRET".to_owned(),
+        n => format!("CLIENT_SECRET_PREVIOUS entry {n}"),
+    };
+    object.insert("minted_under".into(), json!(secret));
+    Value::Object(object)
+}
+
+fn claims_json(key_id: String, claims: &Claims) -> Map<String, Value> {
+    let metadata: Map<String, Value> =
+        claims.metadata().iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let mut object = Map::new();
+    object.insert("key_id".into(), json!(key_id));
+    object.insert("name".into(), json!(claims.name()));
+    object.insert("scopes".into(), json!(claims.scopes()));
+    object.insert("metadata".into(), Value::Object(metadata));
+    object.insert("expires_at".into(), json!(claims.expires_at().map(time::format_unix)));
+    object
+}
+
+fn kind_name(kind: client_keys::TokenKind) -> &'static str {
+    match kind {
+        client_keys::TokenKind::AccessToken => "access_token",
+        _ => "client_key",
+    }
+}
+
+fn print_json(value: &Value) -> Result<(), Failure> {
+    write_stdout(&format!("{value}\n"))
+}
+
+fn write_stdout(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Io(format!("cannot write to stdout: {e}")))
+}

@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""An independent implementation of the client-keys token format v1, written from
+docs/FORMAT.md alone, that generates and checks the test vectors in this folder.
+
+    python3 tests/vectors/reference.py check      # exit 0 when every vector agrees
+    python3 tests/vectors/reference.py generate   # rewrite client_key_v1.json
+
+Needs the `cryptography` package (AES-GCM and HKDF); nothing else.
+"""
+
+import base64
+import binascii
+import json
+import os
+import re
+import sys
+import time
+import unicodedata
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MAX_TOKEN_LEN = 512
+PREFIX = {1: b"ckey_", 2: b"ckat_"}
+TAG_EXPIRES_AT, TAG_NAME, TAG_SCOPE, TAG_METADATA = 1, 2, 3, 4
+MAX_EXPIRES_AT = 253402300799
+
+
+class Reject(Exception):
+    """A token was refused; .kind is one of the documented error names."""
+
+    def __init__(self, kind, why):
+        super().__init__(f"{kind}: {why}")
+        self.kind = kind
+
+
+def derive(secret, label, length=32):
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"client-keys/v1",
+                info=label).derive(secret)
+
+
+def secret_id(secret):
+    return derive(secret, b"client-keys/v1 secret-id", 4)
+
+
+def client_key_key(secret):
+    return derive(secret, b"client-keys/v1 client-key aes-256-gcm")
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def b64url_strict(text):
+    if not re.fullmatch(rb"[A-Za-z0-9_-]*", text) or len(text) % 4 == 1:
+        raise Reject("malformed", "not base64url")
+    data = base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
+    if b64url(data) != text:  # non-zero unused bits
+        raise Reject("malformed", "not canonical base64url")
+    return data
+
+
+def is_text(value, lo, hi):
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return lo <= len(value) <= hi and not any(unicodedata.category(c) == "Cc" for c in text)
+
+
+def is_scope(value):
+    return 1 <= len(value) <= 32 and all(
+        b == 0x21 or 0x23 <= b <= 0x2B or 0x2D <= b <= 0x5B or 0x5D <= b <= 0x7E for b in value)
+
+
+def is_meta_key(value):
+    return 1 <= len(value) <= 32 and re.fullmatch(rb"[A-Za-z0-9_.-]+", value) is not None
+
+
+def encode_claims(claims):
+    out = b""
+    if claims.get("expires_at") is not None:
+        out += bytes([TAG_EXPIRES_AT, 8]) + claims["expires_at"].to_bytes(8, "big")
+    if claims.get("name") is not None:
+        name = claims["name"].encode()
+        out += bytes([TAG_NAME, len(name)]) + name
+    for scope in sorted(set(s.encode() for s in claims.get("scopes", []))):
+        out += bytes([TAG_SCOPE, len(scope)]) + scope
+    for key, value in sorted((k.encode(), v.encode()) for k, v in claims.get("metadata", {}).items()):
+        out += bytes([TAG_METADATA, 1 + len(key) + len(value), len(key)]) + key + value
+    return out
+
+
+def decode_claims(data):
+    claims = {"expires_at": None, "name": None, "scopes": [], "metadata": {}}
+    last_tag, last_scope, last_key, i = 0, None, None, 0
+    bad = Reject("malformed", "bad claims")
+    while i < len(data):
+        if i + 2 > len(data) or i + 2 + data[i + 1] > len(data):
+            raise bad
+        tag, value = data[i], data[i + 2:i + 2 + data[i + 1]]
+        i += 2 + data[i + 1]
+        if tag < last_tag or (tag == last_tag and tag not in (TAG_SCOPE, TAG_METADATA)):
+            raise bad
+        last_tag = tag
+        if tag == TAG_EXPIRES_AT:
+            if len(value) != 8 or not 1 <= int.from_bytes(value, "big") <= MAX_EXPIRES_AT:
+                raise bad
+            claims["expires_at"] = int.from_bytes(value, "big")
+        elif tag == TAG_NAME:
+            if not is_text(value, 1, 64):
+                raise bad
+            claims["name"] = value.decode()
+        elif tag == TAG_SCOPE:
+            if not is_scope(value) or (last_scope is not None and value <= last_scope) \
+                    or len(claims["scopes"]) == 16:
+                raise bad
+            last_scope = value
+            claims["scopes"].append(value.decode())
+        elif tag == TAG_METADATA:
+            if len(value) < 1 or len(value) < 1 + value[0]:
+                raise bad
+            key, val = value[1:1 + value[0]], value[1 + value[0]:]
+            if not is_meta_key(key) or (last_key is not None and key <= last_key) \
+                    or not is_text(val, 0, 128) or len(claims["metadata"]) == 8:
+                raise bad
+            last_key = key
+            claims["metadata"][key.decode()] = val.decode()
+        else:
+            raise bad
+    return claims
+
+
+def seal(secret, kind, nonce, plaintext, version=1):
+    header = bytes([version, kind]) + secret_id(secret)
+    sealed = AESGCM(client_key_key(secret)).encrypt(nonce, plaintext, PREFIX[kind] + header)
+    return (PREFIX[kind] + b64url(header + nonce + sealed)).decode()
+
+
+def mint(secret, key_id, nonce, claims):
+    return seal(secret, 1, nonce, key_id + encode_claims(claims))
+
+
+def verify(token, secrets, allowlist, now):
+    """The numbered Verifying steps of docs/FORMAT.md."""
+    token = token.encode()
+    if len(token) > MAX_TOKEN_LEN:                                        # 1
+        raise Reject("malformed", "too long")
+    if not token.startswith(b"ckey_"):                                    # 2
+        raise Reject("malformed", "not a client key")
+    body = b64url_strict(token[5:])                                       # 3
+    if len(body) < 50:                                                    # 4
+        raise Reject("malformed", "too short")
+    if body[0] != 1:                                                      # 5
+        raise Reject("malformed", "unsupported version")
+    if body[1] != 1:
+        raise Reject("malformed", "kind does not match prefix")
+    matching = [s for s in secrets if secret_id(s) == body[2:6]]          # 6
+    if not matching:
+        raise Reject("unknown_secret", "no such secret")
+    for secret in matching:                                               # 7
+        try:
+            plaintext = AESGCM(client_key_key(secret)).decrypt(
+                body[6:18], body[18:], b"ckey_" + body[0:6])
+            break
+        except InvalidTag:
+            continue
+    else:
+        raise Reject("forged", "does not decrypt")
+    key_id, claims = plaintext[:16], decode_claims(plaintext[16:])        # 8
+    if len(key_id) != 16:
+        raise Reject("malformed", "short plaintext")
+    if claims["expires_at"] is not None and now >= claims["expires_at"]:  # 9
+        raise Reject("expired", "expired")
+    if key_id.hex() not in allowlist:                                     # 10
+        raise Reject("key_not_allowed", "not in CLIENT_KEYS")
+    return key_id.hex(), claims                                           # 11
+
+
+def parse_allowlist(text):
+    return {e.strip().lower() for e in text.split(",") if e.strip()}
+
+
+def h(hexstr):
+    return binascii.unhexlify(hexstr)
+
+
+# ---------------------------------------------------------------- vector generation
+
+S1 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+S2 = "f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f"
+K1 = "00112233445566778899aabbccddeeff"
+K2 = "3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e"
+N1 = "000000000000000000000001"
+N2 = "a1a2a3a4a5a6a7a8a9aaabac"
+FAR = 4102444800  # 2100-01-01T00:00:00Z
+EMPTY = {"expires_at": None, "name": None, "scopes": [], "metadata": {}}
+
+
+def claims(**kw):
+    return {**EMPTY, **kw}
+
+
+def generate():
+    valid = [
+        dict(desc="plain key, no claims", secret=S1, key_id=K1, nonce=N1, claims=claims()),
+        dict(desc="plain key, upper-case secret", secret=S2.upper(), key_id=K2, nonce=N2,
+             claims=claims()),
+        dict(desc="expiry only", secret=S1, key_id=K2, nonce=N2, claims=claims(expires_at=FAR)),
+        dict(desc="every claim", secret=S2, key_id=K1, nonce=N1,
+             claims=claims(expires_at=FAR, name="Billing worker \u2713", scopes=["read", "write"],
+                           metadata={"env": "prod", "team": "payments"})),
+        dict(desc="empty metadata value, one scope", secret=S1, key_id=K1, nonce=N2,
+             claims=claims(scopes=["apps:read"], metadata={"note": ""})),
+        dict(desc="minted under a previous secret, verified after rotation", secret=S1,
+             key_id=K2, nonce=N1, claims=claims(name="before rotation"),
+             verifier_secret=S2, previous_secrets=[S1]),
+    ]
+    for case in valid:
+        case["token"] = mint(h(case["secret"].lower()), h(case["key_id"]), h(case["nonce"]),
+                             case["claims"])
+
+    s1, s2 = h(S1), h(S2)
+    good = mint(s1, h(K1), h(N1), claims())
+    body = b64url_strict(good.encode()[5:])
+
+    def flip(data, index, bit=1):
+        return data[:index] + bytes([data[index] ^ bit]) + data[index + 1:]
+
+    def text(data):
+        return "ckey_" + b64url(data).decode()
+
+    def sealed_with_plaintext(plaintext, nonce=N2):
+        return seal(s1, 1, h(nonce), plaintext)
+
+    last = good[-1]
+    # A character whose 6 bits differ from `last` only in the 4 unused low bits (50 bytes
+    # leave 4 unused bits in the last of 67 characters).
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    non_canonical = alphabet[alphabet.index(last) | 1]
+    assert non_canonical != last
+    invalid = [
+        ("empty token", ""),
+        ("over 512 characters", good + "A" * (MAX_TOKEN_LEN + 1 - len(good))),
+        ("unknown prefix", "ckez_" + good[5:]),
+        ("no prefix", good[5:]),
+        ("upper-case prefix", "CKEY_" + good[5:]),
+        ("access-token prefix on a client key body (kind mismatch)", "ckat_" + good[5:]),
+        ("base64 padding", good + "="),
+        ("non-canonical base64: unused bits set", good[:-1] + non_canonical),
+        ("standard base64 alphabet character", good[:10] + "+" + good[11:]),
+        ("whitespace inside", good[:20] + " " + good[20:]),
+        ("truncated by one character", good[:-1]),
+        ("truncated to 49 bytes", text(body[:49])),
+        ("a JWT", "eyJhbGciOiJIUzI1NiJ9.eyJrZXlfaWQiOiJ4In0.c2lnbmF0dXJl"),
+        ("version 2", text(bytes([2]) + body[1:])),
+        ("version 0", text(bytes([0]) + body[1:])),
+        ("kind byte 2 under the client-key prefix", text(body[:1] + bytes([2]) + body[2:])),
+        ("secret id of no configured secret", text(body[:2] + b"\0\0\0\0" + body[6:])),
+        ("minted under another secret", mint(s2, h(K1), h(N1), claims())),
+        ("nonce bit flipped", text(flip(body, 10))),
+        ("ciphertext bit flipped", text(flip(body, 20))),
+        ("tag bit flipped", text(flip(body, len(body) - 1, 0x80))),
+        ("another secret's ciphertext under this secret's id",
+         text(body[:2] + secret_id(s1) + b64url_strict(mint(s2, h(K1), h(N1), claims()).encode()[5:])[6:])),
+        ("expired", mint(s1, h(K1), h(N1), claims(expires_at=1_000_000_000))),
+        ("key id not in CLIENT_KEYS", mint(s1, h(K2), h(N1), claims())),
+        ("unknown claim tag", sealed_with_plaintext(h(K1) + bytes([9, 1, 0x41]))),
+        ("claims out of order", sealed_with_plaintext(
+            h(K1) + bytes([TAG_NAME, 1, 0x61, TAG_EXPIRES_AT, 8]) + FAR.to_bytes(8, "big"))),
+        ("scopes not sorted", sealed_with_plaintext(
+            h(K1) + bytes([TAG_SCOPE, 1, 0x62, TAG_SCOPE, 1, 0x61]))),
+        ("expiry beyond 9999-12-31", sealed_with_plaintext(
+            h(K1) + bytes([TAG_EXPIRES_AT, 8]) + (2**64 - 1).to_bytes(8, "big"))),
+        ("truncated claim", sealed_with_plaintext(h(K1) + bytes([TAG_NAME, 5, 0x61]))),
+        ("plaintext of 17 bytes with a lone claim byte", sealed_with_plaintext(h(K1) + b"\x02")),
+    ]
+    invalid_cases = []
+    for desc, token in invalid:
+        case = dict(desc=desc, secret=S1, client_keys=K1, token=token)
+        try:
+            verify(token, [s1], parse_allowlist(K1), int(time.time()))
+            raise SystemExit(f"invalid vector {desc!r} verifies")
+        except Reject as e:
+            case["error"] = e.kind
+        invalid_cases.append(case)
+    return {
+        "format": "client-keys token v1, client key (ckey_)",
+        "spec": "docs/FORMAT.md",
+        "valid": valid,
+        "invalid": invalid_cases,
+    }
+
+
+def check(doc):
+    failures = 0
+    now = int(time.time())
+    for case in doc["valid"]:
+        secret = h(case["secret"].lower())
+        token = mint(secret, h(case["key_id"]), h(case["nonce"]), case["claims"])
+        secrets = [h(case.get("verifier_secret", case["secret"]).lower())] + \
+            [h(s.lower()) for s in case.get("previous_secrets", [])]
+        try:
+            key_id, got = verify(case["token"], secrets, {case["key_id"]}, now)
+        except Reject as e:
+            key_id, got = None, str(e)
+        if token != case["token"] or key_id != case["key_id"] or got != case["claims"]:
+            failures += 1
+            print(f"FAIL valid: {case['desc']}")
+    for case in doc["invalid"]:
+        try:
+            verify(case["token"], [h(case["secret"])], parse_allowlist(case["client_keys"]), now)
+            kind = "accepted"
+        except Reject as e:
+            kind = e.kind
+        if kind != case["error"]:
+            failures += 1
+            print(f"FAIL invalid: {case['desc']}: {kind} != {case['error']}")
+    total = len(doc["valid"]) + len(doc["invalid"])
+    print(f"reference: {total - failures} passed, {failures} failed")
+    return failures == 0
+
+
+def main():
+    path = os.path.join(HERE, "client_key_v1.json")
+    if sys.argv[1:] == ["generate"]:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(generate(), f, indent=2, ensure_ascii=False)
+            f.write("\n")
+    elif sys.argv[1:] == ["check"]:
+        with open(path, encoding="utf-8") as f:
+            sys.exit(0 if check(json.load(f)) else 1)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
