@@ -160,8 +160,9 @@ impl EnvSource {
         let mut file = HashMap::new();
         for item in dotenvy::from_read_iter(&content[..]) {
             match item {
+                // Like `dotenvy::dotenv()`, the first definition of a name wins.
                 Ok((name, value)) => {
-                    file.insert(name, Zeroizing::new(value));
+                    file.entry(name).or_insert_with(|| Zeroizing::new(value));
                 }
                 // The parse error's own text is the offending line, which may hold a secret:
                 // turn it into a line number and drop it.
@@ -238,6 +239,17 @@ pub(crate) fn line_number_of(content: &[u8], text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_definition_wins_as_with_dotenvy() {
+        let dir = std::env::temp_dir().join(format!("ck-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("dup.env");
+        std::fs::write(&path, "CK_TEST_DUP=first\nCK_TEST_DUP=second\n").expect("write");
+        let source = EnvSource::load(&path, Missing::Refused).expect("loads");
+        assert_eq!(source.file.get("CK_TEST_DUP").map(|v| v.as_str()), Some("first"));
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
 
     #[test]
     fn line_numbers_of_bad_lines() {

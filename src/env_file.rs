@@ -1,1 +1,1508 @@
-//! Safe, atomic editing of `.env` files (owned by the env_file helper; placeholder).
+//! Safe, atomic, lock-protected editing of `.env` files.
+//!
+//! [`EnvFile`] changes the value of a few variables (`CLIENT_SECRET`,
+//! `CLIENT_KEYS`, ...) in an operator's `.env` file and leaves every other
+//! byte exactly as it was: comments, blank lines, `export ` prefixes, quoting,
+//! inline comments, CRLF line endings, a missing final newline and variables
+//! this crate does not know about.
+//!
+//! # How an edit works
+//!
+//! 1. [`EnvFile::open`] resolves symlinks, takes an exclusive lock on a
+//!    separate lock file next to the resolved file (`<name>.lock`, created
+//!    with mode `0600`), reads the file and parses it with [`dotenvy`], which
+//!    is the authority for what every variable means (the server loads the
+//!    file with the same parser). A file dotenvy cannot parse is refused.
+//! 2. A small locator finds the byte span of each assignment's value. It
+//!    mirrors dotenvy 0.15's line splitting (including multi-line quoted
+//!    values, so a `KEY=` line inside a quoted value is never taken as a
+//!    definition) and its key/value lexing, and its list of variables is
+//!    checked against dotenvy's before it is trusted.
+//! 3. [`EnvFile::set`] replaces only the value span (or appends `NAME=value`
+//!    as a new last line), then **re-parses the result with dotenvy** and
+//!    refuses the edit unless every other variable still has exactly the same
+//!    value and the edited variable has exactly the requested value.
+//! 4. [`EnvFile::commit`] writes a temporary file in the same directory,
+//!    gives it the original file's mode and owner (`0600` for a new file),
+//!    fsyncs it, renames it over the original and fsyncs the directory. A
+//!    crash leaves either the old or the new file, never a mix.
+//!
+//! # Secrets
+//!
+//! The raw bytes and the parsed values are kept in [`Zeroizing`] containers
+//! (dotenvy's own internal buffers cannot be wiped; this is best effort).
+//! No error message and no `Debug` output ever contains a value: errors name
+//! the path, line numbers and variable names only.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+/// The UTF-8 byte order mark, which dotenvy's loaders skip.
+const BOM: &str = "\u{feff}";
+/// Mode of files this module creates (the env file itself and the lock file).
+const NEW_FILE_MODE: u32 = 0o600;
+/// Symlink hops followed before giving up (same limit as Linux).
+const MAX_SYMLINK_HOPS: usize = 40;
+/// Attempts at finding an unused temporary file name.
+const TEMP_NAME_ATTEMPTS: usize = 16;
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/// Why an `.env` file could not be read, edited or written.
+///
+/// No variant ever holds or displays a variable's value or the content of a
+/// line of the file: only paths, line numbers (1-based) and variable names.
+/// For [`EnvFileError::Io`] the underlying [`io::Error`] is available through
+/// [`std::error::Error::source`] and is not repeated in the `Display` text.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum EnvFileError {
+    /// An I/O operation failed.
+    Io {
+        /// The file or directory the operation was about.
+        path: PathBuf,
+        /// What was being done, e.g. `"read"` or `"lock"` (for messages).
+        operation: &'static str,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The path cannot be edited (no file name, symlink loop, not a regular
+    /// file, ...).
+    InvalidPath {
+        /// The path as given (or as resolved so far).
+        path: PathBuf,
+        /// Short description of the problem.
+        reason: &'static str,
+    },
+    /// The file is not valid UTF-8.
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// Line of the first invalid byte.
+        line: usize,
+    },
+    /// dotenvy cannot parse the file.
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Line where the offending assignment starts.
+        line: usize,
+    },
+    /// A variable that is about to be edited is defined more than once.
+    DuplicateDefinition {
+        /// The file.
+        path: PathBuf,
+        /// The variable.
+        name: String,
+        /// Line of the first definition.
+        first_line: usize,
+        /// Line of the second definition.
+        second_line: usize,
+    },
+    /// The variable name is not one dotenvy accepts
+    /// (`[A-Za-z_][A-Za-z0-9_.]*`).
+    InvalidName {
+        /// The file.
+        path: PathBuf,
+        /// The rejected name.
+        name: String,
+    },
+    /// No quoting makes dotenvy read the new value back unchanged.
+    UnrepresentableValue {
+        /// The file.
+        path: PathBuf,
+        /// The variable.
+        name: String,
+    },
+    /// The edited file would not read back as intended (the self-check
+    /// failed), e.g. because another variable refers to the edited one with
+    /// `${NAME}`. Nothing was written.
+    SelfCheckFailed {
+        /// The file.
+        path: PathBuf,
+        /// The variable whose value would change unintentionally, if known.
+        name: Option<String>,
+    },
+    /// The file uses syntax the locator cannot map to byte positions with
+    /// certainty (its view disagrees with dotenvy's). Nothing was written.
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+        /// Line where the disagreement starts.
+        line: usize,
+    },
+}
+
+impl fmt::Display for EnvFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io {
+                path, operation, ..
+            } => write!(
+                f,
+                "cannot {operation} {}: check that it exists, that you have permission and that the disk is not full",
+                path.display()
+            ),
+            Self::InvalidPath { path, reason } => write!(
+                f,
+                "cannot edit {}: {reason}; pass the path of a regular .env file",
+                path.display()
+            ),
+            Self::NotUtf8 { path, line } => write!(
+                f,
+                "cannot parse {} at line {line}: the file is not valid UTF-8; fix the encoding of that line",
+                path.display()
+            ),
+            Self::Parse { path, line } => write!(
+                f,
+                "cannot parse {} at line {line}: dotenvy rejects the syntax there (unquoted spaces, unclosed quotes, bad escapes, ...); fix that line and retry",
+                path.display()
+            ),
+            Self::DuplicateDefinition {
+                path,
+                name,
+                first_line,
+                second_line,
+            } => write!(
+                f,
+                "cannot edit {name} in {}: it is defined more than once (lines {first_line} and {second_line}); remove all but one definition and retry",
+                path.display()
+            ),
+            Self::InvalidName { path, name } => write!(
+                f,
+                "cannot set {name:?} in {}: variable names must match [A-Za-z_][A-Za-z0-9_.]*",
+                path.display()
+            ),
+            Self::UnrepresentableValue { path, name } => write!(
+                f,
+                "cannot write the new value of {name} to {}: no quoting makes dotenvy read it back unchanged; use a different value",
+                path.display()
+            ),
+            Self::SelfCheckFailed {
+                path,
+                name: Some(name),
+            } => write!(
+                f,
+                "refusing to edit {}: the edit would also change how {name} is read (for example through a ${{...}} reference); edit the file by hand",
+                path.display()
+            ),
+            Self::SelfCheckFailed { path, name: None } => write!(
+                f,
+                "refusing to edit {}: the edited file would not read back as intended; edit the file by hand",
+                path.display()
+            ),
+            Self::Unsupported { path, line } => write!(
+                f,
+                "refusing to edit {}: cannot locate variables safely near line {line} (unusual quoting or escaping); edit the file by hand",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EnvFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn io_err(path: &Path, operation: &'static str, source: io::Error) -> EnvFileError {
+    EnvFileError::Io {
+        path: path.to_path_buf(),
+        operation,
+        source,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------
+
+/// Returns whether the file at `path` (symlinks followed) can be read by its
+/// group or by others, i.e. whether `mode & 0o044 != 0`.
+///
+/// Write or execute bits for group/others are not considered: the question is
+/// whether the secret can leak. The CLI uses this to warn about an env file
+/// holding `CLIENT_SECRET` with loose permissions (recommended: `0600`).
+/// On non-Unix platforms this always returns `Ok(false)`.
+///
+/// # Errors
+///
+/// Returns the error of [`fs::metadata`] (e.g. the file does not exist).
+pub fn is_readable_by_others(path: &Path) -> io::Result<bool> {
+    let metadata = fs::metadata(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Ok(metadata.permissions().mode() & 0o044 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        Ok(false)
+    }
+}
+
+/// A point in [`EnvFile::commit_with`] at which the test hook is called.
+///
+/// This is a test hook, not part of the stable API.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CommitStage {
+    /// The temporary file was created (empty).
+    TempCreated,
+    /// All bytes were written to the temporary file (not yet synced).
+    TempWritten,
+    /// The temporary file has its final mode and owner and was fsynced; the
+    /// next step is the rename over the original.
+    BeforeRename,
+    /// The rename happened; the directory is not fsynced yet.
+    Renamed,
+}
+
+/// An `.env` file opened for editing, with an exclusive lock held until the
+/// value is dropped or committed.
+///
+/// ```no_run
+/// # fn main() -> Result<(), client_keys::EnvFileError> {
+/// use client_keys::EnvFile;
+///
+/// let mut env = EnvFile::open(".env")?;
+/// let keys = env.get("CLIENT_KEYS").unwrap_or("").to_owned();
+/// let keys = if keys.is_empty() { "new-id".to_owned() } else { format!("{keys}, new-id") };
+/// env.set("CLIENT_KEYS", &keys)?;
+/// env.commit()?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct EnvFile {
+    /// The resolved (symlink-free) target path.
+    path: PathBuf,
+    /// Held for its exclusive lock; released on drop.
+    _lock: File,
+    /// Whether the target existed when opened.
+    exists: bool,
+    /// Mode and owner of the existing file (`None` for a new file).
+    metadata: Option<FileMeta>,
+    /// The file's bytes as read.
+    original: Zeroizing<Vec<u8>>,
+    /// Every assignment of the original file, in file order.
+    assignments: Vec<Assignment>,
+    /// Pending edits, in the order of the first `set` of each name.
+    edits: Vec<Edit>,
+    /// The bytes to write (original with all pending edits), if any edit.
+    edited: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl fmt::Debug for EnvFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let variables: Vec<&str> = self.assignments.iter().map(|a| a.name.as_str()).collect();
+        let pending: Vec<&str> = self.edits.iter().map(|e| e.name.as_str()).collect();
+        f.debug_struct("EnvFile")
+            .field("path", &self.path)
+            .field("exists", &self.exists)
+            .field("variables", &variables)
+            .field("pending_edits", &pending)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EnvFile {
+    /// Opens `path` for editing and takes the lock. A missing file is fine: it
+    /// reads as empty and [`commit`](Self::commit) creates it with mode `0600`.
+    ///
+    /// Symlinks (also chains and dangling links) are resolved and the target
+    /// is edited in the target's directory, so the link stays a link. The lock
+    /// is an exclusive [`File::lock`] on `<target name>.lock` next to the
+    /// target (created `0600`, never deleted); this call blocks until it is
+    /// available, and it is held until the `EnvFile` is committed or dropped.
+    /// A leading UTF-8 BOM is skipped when parsing (as dotenvy's loaders do)
+    /// and preserved.
+    ///
+    /// # Errors
+    ///
+    /// [`EnvFileError::Io`] / [`EnvFileError::InvalidPath`] if the path cannot
+    /// be resolved, locked or read, [`EnvFileError::NotUtf8`] /
+    /// [`EnvFileError::Parse`] if dotenvy cannot parse the file, and
+    /// [`EnvFileError::Unsupported`] if the locator cannot map it reliably.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, EnvFileError> {
+        let path = resolve(path.as_ref())?;
+        let lock = take_lock(&path)?;
+        let ReadTarget {
+            exists,
+            metadata,
+            original,
+        } = read_target(&path)?;
+        let assignments = analyze(&path, &original)?;
+        Ok(Self {
+            path,
+            _lock: lock,
+            exists,
+            metadata,
+            original,
+            assignments,
+            edits: Vec::new(),
+            edited: None,
+        })
+    }
+
+    /// The resolved path of the file being edited (symlinks followed).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the file existed when it was opened.
+    pub fn exists(&self) -> bool {
+        self.exists
+    }
+
+    /// The value of `name` as dotenvy loads it, taking pending
+    /// [`set`](Self::set) calls into account; `None` if it is not defined.
+    ///
+    /// If the file defines `name` more than once, this is the first
+    /// definition (the one `dotenvy::dotenv()` / `from_path` applies).
+    /// `$VAR` / `${VAR}` substitutions are resolved like dotenvy does, i.e.
+    /// from this process's environment first, then from earlier lines.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        if let Some(edit) = self.edits.iter().find(|e| e.name == name) {
+            return Some(edit.value.as_str());
+        }
+        self.assignments
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.value.as_str())
+    }
+
+    /// Sets `name` to `value` (pending until [`commit`](Self::commit)); may be
+    /// called several times, also for several variables.
+    ///
+    /// An existing definition keeps its place, `export ` prefix, inline
+    /// comment and line ending; only the value text changes. The original
+    /// quoting style is kept when it can represent the value; an unquoted
+    /// value stays unquoted when it reads back identically, otherwise it is
+    /// double-quoted (e.g. `"id-a, id-b"`: dotenvy rejects unquoted spaces).
+    /// A missing variable is appended as `NAME=value` on a new last line
+    /// (with a line break added to the previous last line if it lacks one,
+    /// using the file's own line ending). Setting a variable to its current
+    /// value changes nothing.
+    ///
+    /// The whole edited file is re-parsed with dotenvy before this returns;
+    /// if any other variable would change, or the edited one would not read
+    /// back exactly, the edit is refused and the pending state is unchanged.
+    ///
+    /// # Errors
+    ///
+    /// [`EnvFileError::InvalidName`], [`EnvFileError::DuplicateDefinition`]
+    /// (the variable is defined more than once), and
+    /// [`EnvFileError::UnrepresentableValue`] /
+    /// [`EnvFileError::SelfCheckFailed`] if the edit would not read back as
+    /// intended.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), EnvFileError> {
+        if !is_valid_name(name) {
+            return Err(EnvFileError::InvalidName {
+                path: self.path.clone(),
+                name: name.to_owned(),
+            });
+        }
+        let mut definitions = self.assignments.iter().filter(|a| a.name == name);
+        let first = definitions.next();
+        if let (Some(first), Some(second)) = (first, definitions.next()) {
+            return Err(EnvFileError::DuplicateDefinition {
+                path: self.path.clone(),
+                name: name.to_owned(),
+                first_line: first.line,
+                second_line: second.line,
+            });
+        }
+        let unchanged = first.is_some_and(|a| a.value.as_str() == value);
+
+        let mut edits = self.edits.clone();
+        let slot = edits.iter().position(|e| e.name == name);
+        match (slot, unchanged) {
+            (Some(i), true) => {
+                edits.remove(i);
+            }
+            (Some(i), false) => edits[i].value = Zeroizing::new(value.to_owned()),
+            (None, true) => {}
+            (None, false) => edits.push(Edit {
+                name: name.to_owned(),
+                value: Zeroizing::new(value.to_owned()),
+            }),
+        }
+
+        let edited = if edits.is_empty() {
+            None
+        } else {
+            Some(self.render(&edits)?)
+        };
+        self.edits = edits;
+        self.edited = edited;
+        Ok(())
+    }
+
+    /// Writes the pending edits atomically and releases the lock. Does nothing
+    /// (and creates no file) if there is no pending change.
+    ///
+    /// The new content goes to a temporary file `.<name>.tmp-<pid>-<random>`
+    /// in the target's directory (`<name>.tmp-...` if the name already starts
+    /// with a dot), which gets the original's mode and owner (`0600` for a
+    /// new file), is fsynced, renamed over the target, and the directory is
+    /// fsynced. On any error before the rename the temporary file is removed
+    /// and the original is untouched.
+    ///
+    /// # Errors
+    ///
+    /// [`EnvFileError::Io`] if any step fails (including when the owner of the
+    /// original cannot be preserved).
+    pub fn commit(self) -> Result<(), EnvFileError> {
+        self.commit_with(|_, _| Ok(()))
+    }
+
+    /// **Test hook.** Like [`commit`](Self::commit), but calls
+    /// `hook(stage, temp_path)` at each [`CommitStage`]. If the hook returns an
+    /// error at a stage before the rename, the temporary file is removed, the
+    /// original is left untouched and the error is returned as
+    /// [`EnvFileError::Io`]; at [`CommitStage::Renamed`] the new content is
+    /// already in place. Meant for tests that simulate an interruption (the
+    /// hook may also abort the process). Not part of the stable API.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit`](Self::commit), plus the hook's error.
+    #[doc(hidden)]
+    pub fn commit_with<F>(self, mut hook: F) -> Result<(), EnvFileError>
+    where
+        F: FnMut(CommitStage, &Path) -> io::Result<()>,
+    {
+        let Some(bytes) = self.edited.as_ref() else {
+            return Ok(());
+        };
+        let dir = parent_dir(&self.path);
+        let aborted = |e| io_err(&self.path, "finish editing", e);
+
+        let (mut file, temp) = create_temp(&self.path, &dir)?;
+        hook(CommitStage::TempCreated, temp.path()).map_err(aborted)?;
+        file.write_all(bytes)
+            .map_err(|e| io_err(temp.path(), "write temporary file", e))?;
+        hook(CommitStage::TempWritten, temp.path()).map_err(aborted)?;
+        apply_metadata(&file, temp.path(), self.metadata.as_ref())?;
+        file.sync_all()
+            .map_err(|e| io_err(temp.path(), "sync temporary file", e))?;
+        drop(file);
+        hook(CommitStage::BeforeRename, temp.path()).map_err(aborted)?;
+
+        fs::rename(temp.path(), &self.path).map_err(|e| io_err(&self.path, "replace", e))?;
+        let temp_path = temp.disarm();
+        hook(CommitStage::Renamed, &temp_path).map_err(aborted)?;
+        sync_dir(&dir)?;
+        Ok(())
+    }
+
+    /// Applies `edits` to the original bytes, checks the result with dotenvy
+    /// and returns it.
+    fn render(&self, edits: &[Edit]) -> Result<Zeroizing<Vec<u8>>, EnvFileError> {
+        let original: &[u8] = &self.original;
+        let mut replacements: Vec<(Range<usize>, Zeroizing<String>)> = Vec::new();
+        let mut appended: Vec<(&str, Zeroizing<String>)> = Vec::new();
+        for edit in edits {
+            match self.assignments.iter().find(|a| a.name == edit.name) {
+                Some(a) => {
+                    let mut text = render_value(&self.path, &edit.name, &edit.value, a.quote)?;
+                    if a.span.is_empty() && original.get(a.span.start) == Some(&b'#') {
+                        // `NAME=#comment`: keep the comment a comment.
+                        text.push(' ');
+                    }
+                    replacements.push((a.span.clone(), text));
+                }
+                None => appended.push((
+                    &edit.name,
+                    render_value(&self.path, &edit.name, &edit.value, Quote::None)?,
+                )),
+            }
+        }
+        replacements.sort_by_key(|(span, _)| span.start);
+
+        let extra: usize = replacements.iter().map(|(_, t)| t.len()).sum::<usize>()
+            + appended
+                .iter()
+                .map(|(n, t)| n.len() + t.len() + 3)
+                .sum::<usize>()
+            + 2;
+        let mut out = Zeroizing::new(Vec::with_capacity(original.len() + extra));
+        let mut pos = 0;
+        for (span, text) in &replacements {
+            out.extend_from_slice(&original[pos..span.start]);
+            out.extend_from_slice(text.as_bytes());
+            pos = span.end;
+        }
+        out.extend_from_slice(&original[pos..]);
+        if !appended.is_empty() {
+            let eol: &[u8] = if uses_crlf(original) { b"\r\n" } else { b"\n" };
+            if !out.is_empty() && out.last() != Some(&b'\n') {
+                out.extend_from_slice(eol);
+            }
+            for (name, text) in &appended {
+                out.extend_from_slice(name.as_bytes());
+                out.push(b'=');
+                out.extend_from_slice(text.as_bytes());
+                out.extend_from_slice(eol);
+            }
+        }
+
+        self.self_check(&out, edits)?;
+        Ok(out)
+    }
+
+    /// Re-parses `edited` and checks it against the original assignments
+    /// with `edits` applied.
+    fn self_check(&self, edited: &[u8], edits: &[Edit]) -> Result<(), EnvFileError> {
+        let failed = |name: Option<&str>| EnvFileError::SelfCheckFailed {
+            path: self.path.clone(),
+            name: name.map(str::to_owned),
+        };
+        let text = std::str::from_utf8(edited).map_err(|_| failed(None))?;
+        let parsed = dotenvy_parse(strip_bom(text)).map_err(|()| failed(None))?;
+        let expected = self
+            .assignments
+            .iter()
+            .map(|a| {
+                let value = edits
+                    .iter()
+                    .find(|e| e.name == a.name)
+                    .map_or(a.value.as_str(), |e| e.value.as_str());
+                (a.name.as_str(), value)
+            })
+            .chain(
+                edits
+                    .iter()
+                    .filter(|e| !self.assignments.iter().any(|a| a.name == e.name))
+                    .map(|e| (e.name.as_str(), e.value.as_str())),
+            );
+        let mut parsed_iter = parsed.iter();
+        for (name, value) in expected {
+            match parsed_iter.next() {
+                Some((n, v)) if n == name && v.as_str() == value => {}
+                Some((n, _)) if n == name && !edits.iter().any(|e| e.name == name) => {
+                    return Err(failed(Some(name)));
+                }
+                _ => return Err(failed(None)),
+            }
+        }
+        if parsed_iter.next().is_some() {
+            return Err(failed(None));
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Internal data
+// ---------------------------------------------------------------------------
+
+/// One `NAME=value` assignment of the original file.
+struct Assignment {
+    name: String,
+    /// The value as dotenvy parses it.
+    value: Zeroizing<String>,
+    /// 1-based line where the assignment starts.
+    line: usize,
+    /// Byte span of the value text in the original file (empty, right after
+    /// the `=`, for an empty value).
+    span: Range<usize>,
+    /// How the value text starts.
+    quote: Quote,
+}
+
+#[derive(Clone)]
+struct Edit {
+    name: String,
+    value: Zeroizing<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    None,
+    Single,
+    Double,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FileMeta {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    mode: u32,
+    #[cfg_attr(not(unix), allow(dead_code))]
+    uid: u32,
+    #[cfg_attr(not(unix), allow(dead_code))]
+    gid: u32,
+}
+
+// ---------------------------------------------------------------------------
+// Paths, lock, read
+// ---------------------------------------------------------------------------
+
+/// Follows symlinks (also dangling ones) to the real target and makes the
+/// path absolute with a canonical directory.
+fn resolve(path: &Path) -> Result<PathBuf, EnvFileError> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_SYMLINK_HOPS {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target =
+                    fs::read_link(&current).map_err(|e| io_err(&current, "read symlink", e))?;
+                current = parent_dir(&current).join(target);
+            }
+            Ok(meta) if !meta.is_file() => {
+                return Err(EnvFileError::InvalidPath {
+                    path: current,
+                    reason: "it is not a regular file",
+                });
+            }
+            Ok(_) => {
+                return fs::canonicalize(&current).map_err(|e| io_err(&current, "resolve", e));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let Some(name) = current.file_name() else {
+                    return Err(EnvFileError::InvalidPath {
+                        path: current,
+                        reason: "the path has no file name",
+                    });
+                };
+                let dir = parent_dir(&current);
+                let dir =
+                    fs::canonicalize(&dir).map_err(|e| io_err(&dir, "resolve directory", e))?;
+                return Ok(dir.join(name));
+            }
+            Err(e) => return Err(io_err(&current, "inspect", e)),
+        }
+    }
+    Err(EnvFileError::InvalidPath {
+        path: path.to_path_buf(),
+        reason: "too many levels of symbolic links",
+    })
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Opens (creating with mode 0600) `<name>.lock` next to `path` and takes an
+/// exclusive lock on it, blocking until available.
+fn take_lock(path: &Path) -> Result<File, EnvFileError> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = parent_dir(path).join(name);
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(NEW_FILE_MODE);
+    }
+    let file = options
+        .open(&lock_path)
+        .map_err(|e| io_err(&lock_path, "create lock file", e))?;
+    file.lock().map_err(|e| io_err(&lock_path, "lock", e))?;
+    Ok(file)
+}
+
+/// What [`read_target`] found.
+struct ReadTarget {
+    exists: bool,
+    metadata: Option<FileMeta>,
+    original: Zeroizing<Vec<u8>>,
+}
+
+/// Reads the target (a missing file reads as empty).
+fn read_target(path: &Path) -> Result<ReadTarget, EnvFileError> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(ReadTarget {
+                exists: false,
+                metadata: None,
+                original: Zeroizing::new(Vec::new()),
+            });
+        }
+        Err(e) => return Err(io_err(path, "open", e)),
+    };
+    let meta = file.metadata().map_err(|e| io_err(path, "inspect", e))?;
+    if !meta.is_file() {
+        return Err(EnvFileError::InvalidPath {
+            path: path.to_path_buf(),
+            reason: "it is not a regular file",
+        });
+    }
+    // Reserve once so the secret is not copied around by reallocations.
+    let capacity = usize::try_from(meta.len()).unwrap_or(0).saturating_add(1);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
+    file.read_to_end(&mut bytes)
+        .map_err(|e| io_err(path, "read", e))?;
+    Ok(ReadTarget {
+        exists: true,
+        metadata: Some(file_meta(&meta)),
+        original: bytes,
+    })
+}
+
+#[cfg(unix)]
+fn file_meta(meta: &fs::Metadata) -> FileMeta {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    FileMeta {
+        mode: meta.permissions().mode() & 0o7777,
+        uid: meta.uid(),
+        gid: meta.gid(),
+    }
+}
+
+#[cfg(not(unix))]
+fn file_meta(_meta: &fs::Metadata) -> FileMeta {
+    FileMeta {
+        mode: NEW_FILE_MODE,
+        uid: 0,
+        gid: 0,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Atomic write
+// ---------------------------------------------------------------------------
+
+/// A temporary file removed on drop unless disarmed.
+struct TempFile {
+    path: Option<PathBuf>,
+}
+
+impl TempFile {
+    fn path(&self) -> &Path {
+        self.path.as_deref().unwrap_or(Path::new(""))
+    }
+
+    fn disarm(mut self) -> PathBuf {
+        self.path.take().unwrap_or_default()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.path.take() {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// Creates a new, empty temporary file (mode 0600) next to `target`.
+fn create_temp(target: &Path, dir: &Path) -> Result<(File, TempFile), EnvFileError> {
+    let name = target.file_name().unwrap_or_default();
+    let dot = if name.as_encoded_bytes().starts_with(b".") {
+        ""
+    } else {
+        "."
+    };
+    let mut last_error = None;
+    for attempt in 0..TEMP_NAME_ATTEMPTS {
+        let mut temp_name = std::ffi::OsString::from(dot);
+        temp_name.push(name);
+        temp_name.push(format!(
+            ".tmp-{}-{:016x}",
+            std::process::id(),
+            random_u64(attempt)
+        ));
+        let path = dir.join(temp_name);
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(NEW_FILE_MODE);
+        }
+        match options.open(&path) {
+            Ok(file) => return Ok((file, TempFile { path: Some(path) })),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
+            Err(e) => return Err(io_err(dir, "create a temporary file in", e)),
+        }
+    }
+    Err(io_err(
+        dir,
+        "create a temporary file in",
+        last_error.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)),
+    ))
+}
+
+/// A random-enough number for temporary file names (std only).
+fn random_u64(attempt: usize) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_usize(attempt);
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(d.as_nanos());
+    }
+    hasher.finish()
+}
+
+/// Gives the temporary file the original's owner and mode (0600 if new).
+#[cfg(unix)]
+fn apply_metadata(
+    file: &File,
+    temp: &Path,
+    original: Option<&FileMeta>,
+) -> Result<(), EnvFileError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = original.map_or(NEW_FILE_MODE, |m| m.mode);
+    if let Some(m) = original {
+        let current = file
+            .metadata()
+            .map_err(|e| io_err(temp, "inspect temporary file", e))?;
+        if current.uid() != m.uid || current.gid() != m.gid {
+            std::os::unix::fs::fchown(file, Some(m.uid), Some(m.gid))
+                .map_err(|e| io_err(temp, "give the original owner and group to", e))?;
+        }
+    }
+    file.set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(|e| io_err(temp, "set the mode of", e))
+}
+
+#[cfg(not(unix))]
+fn apply_metadata(
+    _file: &File,
+    _temp: &Path,
+    _original: Option<&FileMeta>,
+) -> Result<(), EnvFileError> {
+    Ok(())
+}
+
+/// Makes a rename in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<(), EnvFileError> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_err(dir, "sync directory", e))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Parsing: dotenvy is the authority
+// ---------------------------------------------------------------------------
+
+type Pairs = Vec<(String, Zeroizing<String>)>;
+
+/// Parses `text` (BOM already stripped) with dotenvy. The error carries
+/// nothing: dotenvy's `LineParse` holds the line's text, which may be secret.
+fn dotenvy_parse(text: &str) -> Result<Pairs, ()> {
+    let mut pairs = Vec::new();
+    for item in dotenvy::Iter::new(text.as_bytes()) {
+        match item {
+            Ok((name, value)) => pairs.push((name, Zeroizing::new(value))),
+            Err(_) => return Err(()),
+        }
+    }
+    Ok(pairs)
+}
+
+fn strip_bom(text: &str) -> &str {
+    text.strip_prefix(BOM).unwrap_or(text)
+}
+
+fn uses_crlf(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r')
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Parses the file with dotenvy and locates every assignment's value.
+fn analyze(path: &Path, bytes: &[u8]) -> Result<Vec<Assignment>, EnvFileError> {
+    let full = std::str::from_utf8(bytes).map_err(|e| EnvFileError::NotUtf8 {
+        path: path.to_path_buf(),
+        line: line_of(bytes, e.valid_up_to()),
+    })?;
+    let text = strip_bom(full);
+    let base = full.len() - text.len();
+    let lines = logical_lines(text);
+
+    let parsed = match dotenvy_parse(text) {
+        Ok(parsed) => parsed,
+        Err(()) => {
+            // Parse each logical line alone to find the failing one: syntax
+            // errors do not depend on earlier lines (only substitutions do).
+            let line = lines
+                .iter()
+                .find(|l| !l.comment && dotenvy_parse(&text[l.start..l.end]).is_err())
+                .or(lines.last())
+                .map_or(1, |l| l.line);
+            return Err(EnvFileError::Parse {
+                path: path.to_path_buf(),
+                line,
+            });
+        }
+    };
+
+    let unsupported = |line: usize| EnvFileError::Unsupported {
+        path: path.to_path_buf(),
+        line,
+    };
+    let mut assignments = Vec::with_capacity(parsed.len());
+    let mut parsed_iter = parsed.into_iter();
+    for l in lines.iter().filter(|l| !l.comment) {
+        if !l.complete {
+            return Err(unsupported(l.line));
+        }
+        let content = &text[l.start..l.content_end];
+        let Some(lexed) = lex_assignment(content).map_err(|()| unsupported(l.line))? else {
+            continue;
+        };
+        let Some((name, value)) = parsed_iter.next() else {
+            return Err(unsupported(l.line));
+        };
+        if name != content[lexed.name.clone()] {
+            return Err(unsupported(l.line));
+        }
+        let offset = base + l.start;
+        assignments.push(Assignment {
+            name,
+            value,
+            line: l.line,
+            span: offset + lexed.value.start..offset + lexed.value.end,
+            quote: match content[lexed.value.clone()].chars().next() {
+                Some('\'') => Quote::Single,
+                Some('"') => Quote::Double,
+                _ => Quote::None,
+            },
+        });
+    }
+    if parsed_iter.next().is_some() {
+        return Err(unsupported(lines.last().map_or(1, |l| l.line)));
+    }
+    Ok(assignments)
+}
+
+// ---------------------------------------------------------------------------
+// Locator: mirrors dotenvy 0.15.7 (iter.rs `QuotedLines`, parse.rs
+// `LineParser` and `parse_value`) to find byte positions. It never decides
+// values; `analyze` checks its names against dotenvy's, and every edit is
+// re-parsed by dotenvy.
+// ---------------------------------------------------------------------------
+
+/// A logical line as dotenvy's `QuotedLines` yields it (byte offsets into the
+/// BOM-stripped text).
+#[derive(Debug, PartialEq, Eq)]
+struct LogicalLine {
+    /// First byte.
+    start: usize,
+    /// End of the raw bytes, including the line break(s).
+    end: usize,
+    /// End of the content dotenvy parses (line break or comment removed).
+    content_end: usize,
+    /// 1-based physical line where it starts.
+    line: usize,
+    /// A full-line comment (skipped by dotenvy).
+    comment: bool,
+    /// False if the text ended inside a quote (dotenvy reports an error).
+    complete: bool,
+}
+
+/// `iter.rs::ParseState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineState {
+    Complete,
+    Escape,
+    StrongOpen,
+    StrongOpenEscape,
+    WeakOpen,
+    WeakOpenEscape,
+    Comment,
+    WhiteSpace,
+}
+
+/// `iter.rs::eval_end_state`.
+fn eval_end_state(prev: LineState, buf: &str) -> (usize, LineState) {
+    let mut state = prev;
+    let mut cur_pos = 0;
+    for (pos, c) in buf.char_indices() {
+        cur_pos = pos;
+        state = match state {
+            LineState::WhiteSpace => match c {
+                '#' => return (cur_pos, LineState::Comment),
+                '\\' => LineState::Escape,
+                '"' => LineState::WeakOpen,
+                '\'' => LineState::StrongOpen,
+                _ => LineState::Complete,
+            },
+            LineState::Escape => LineState::Complete,
+            LineState::Complete => match c {
+                c if c.is_whitespace() && c != '\n' && c != '\r' => LineState::WhiteSpace,
+                '\\' => LineState::Escape,
+                '"' => LineState::WeakOpen,
+                '\'' => LineState::StrongOpen,
+                _ => LineState::Complete,
+            },
+            LineState::WeakOpen => match c {
+                '\\' => LineState::WeakOpenEscape,
+                '"' => LineState::Complete,
+                _ => LineState::WeakOpen,
+            },
+            LineState::WeakOpenEscape => LineState::WeakOpen,
+            LineState::StrongOpen => match c {
+                '\\' => LineState::StrongOpenEscape,
+                '\'' => LineState::Complete,
+                _ => LineState::StrongOpen,
+            },
+            LineState::StrongOpenEscape => LineState::StrongOpen,
+            // Unreachable: `Comment` returns above. Stay there harmlessly.
+            LineState::Comment => LineState::Comment,
+        };
+    }
+    (cur_pos, state)
+}
+
+/// Splits `text` into logical lines exactly like `QuotedLines::next`.
+fn logical_lines(text: &str) -> Vec<LogicalLine> {
+    let mut lines = Vec::new();
+    let mut pos = 0;
+    let mut line_no = 1;
+    while pos < text.len() {
+        let start = pos;
+        let mut state = LineState::Complete;
+        let logical = loop {
+            if pos == text.len() {
+                break LogicalLine {
+                    start,
+                    end: pos,
+                    content_end: pos,
+                    line: line_no,
+                    comment: false,
+                    complete: false,
+                };
+            }
+            let buf_pos = pos;
+            pos = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+            if text[start..pos].trim_start().starts_with('#') {
+                break LogicalLine {
+                    start,
+                    end: pos,
+                    content_end: pos,
+                    line: line_no,
+                    comment: true,
+                    complete: true,
+                };
+            }
+            let (cur_pos, new_state) = eval_end_state(state, &text[buf_pos..pos]);
+            state = new_state;
+            match state {
+                LineState::Complete => {
+                    let mut content_end = pos;
+                    if text[start..content_end].ends_with('\n') {
+                        content_end -= 1;
+                        if text[start..content_end].ends_with('\r') {
+                            content_end -= 1;
+                        }
+                    }
+                    break LogicalLine {
+                        start,
+                        end: pos,
+                        content_end,
+                        line: line_no,
+                        comment: false,
+                        complete: true,
+                    };
+                }
+                LineState::Comment => {
+                    break LogicalLine {
+                        start,
+                        end: pos,
+                        content_end: buf_pos + cur_pos,
+                        line: line_no,
+                        comment: false,
+                        complete: true,
+                    };
+                }
+                _ => {}
+            }
+        };
+        line_no += text[logical.start..logical.end].matches('\n').count();
+        lines.push(logical);
+    }
+    lines
+}
+
+/// Byte ranges (within a logical line's content) of an assignment.
+#[derive(Debug, PartialEq, Eq)]
+struct Lexed {
+    name: Range<usize>,
+    value: Range<usize>,
+}
+
+/// Mirrors `LineParser::parse_line`: `Ok(None)` for blank/comment lines,
+/// `Err(())` where dotenvy would report an error.
+fn lex_assignment(content: &str) -> Result<Option<Lexed>, ()> {
+    let line = content.trim_end();
+    let skip_ws = |p: usize| {
+        line[p..]
+            .find(|c: char| !c.is_whitespace())
+            .map_or(line.len(), |i| p + i)
+    };
+    let parse_key = |p: usize| -> Result<usize, ()> {
+        if !line[p..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            return Err(());
+        }
+        Ok(line[p..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .map_or(line.len(), |i| p + i))
+    };
+    let expect_equal = |p: usize| -> Result<usize, ()> {
+        if line[p..].starts_with('=') {
+            Ok(p + 1)
+        } else {
+            Err(())
+        }
+    };
+
+    let mut p = skip_ws(0);
+    if p == line.len() || line[p..].starts_with('#') {
+        return Ok(None);
+    }
+    let key_start = p;
+    p = parse_key(p)?;
+    let mut name = key_start..p;
+    p = skip_ws(p);
+    if &line[name.clone()] == "export" {
+        match expect_equal(p) {
+            Ok(q) => p = q,
+            Err(()) => {
+                let key_start = p;
+                p = parse_key(p)?;
+                name = key_start..p;
+                p = skip_ws(p);
+                p = expect_equal(p)?;
+            }
+        }
+    } else {
+        p = expect_equal(p)?;
+    }
+    let after_equal = p;
+    p = skip_ws(p);
+    if p == line.len() || line[p..].starts_with('#') {
+        return Ok(Some(Lexed {
+            name,
+            value: after_equal..after_equal,
+        }));
+    }
+    let end = p + value_len(&line[p..]);
+    Ok(Some(Lexed {
+        name,
+        value: p..end,
+    }))
+}
+
+/// Mirrors `parse_value`'s state machine and returns the length of the value
+/// text: up to the unquoted blank that starts `expecting_end` (after which
+/// only blanks and a `#` comment may follow), else all of `input`.
+fn value_len(input: &str) -> usize {
+    #[derive(PartialEq, Eq)]
+    enum Subst {
+        None,
+        Block,
+        EscapedBlock,
+    }
+    let (mut strong, mut weak, mut escaped) = (false, false, false);
+    let mut subst = Subst::None;
+    let mut name_empty = true;
+    for (i, c) in input.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if strong {
+            if c == '\'' {
+                strong = false;
+            }
+        } else if subst != Subst::None {
+            if c.is_alphanumeric() {
+                name_empty = false;
+            } else if subst == Subst::Block {
+                if c == '{' && name_empty {
+                    subst = Subst::EscapedBlock;
+                } else {
+                    name_empty = true;
+                    subst = if c == '$' { Subst::Block } else { Subst::None };
+                }
+            } else if c == '}' {
+                name_empty = true;
+                subst = Subst::None;
+            } else {
+                name_empty = false;
+            }
+        } else if c == '$' {
+            subst = Subst::Block;
+        } else if weak {
+            if c == '"' {
+                weak = false;
+            } else if c == '\\' {
+                escaped = true;
+            }
+        } else if c == '\'' {
+            strong = true;
+        } else if c == '"' {
+            weak = true;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == ' ' || c == '\t' {
+            return i;
+        }
+    }
+    input.len()
+}
+
+// ---------------------------------------------------------------------------
+// Writing values
+// ---------------------------------------------------------------------------
+
+/// dotenvy's key syntax.
+fn is_valid_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+/// Renders `value` for `name` in the preferred quoting, falling back to
+/// other quotings; each candidate must read back identically on its own.
+fn render_value(
+    path: &Path,
+    name: &str,
+    value: &str,
+    prefer: Quote,
+) -> Result<Zeroizing<String>, EnvFileError> {
+    let order: [Quote; 3] = match prefer {
+        Quote::None => [Quote::None, Quote::Double, Quote::Single],
+        Quote::Double => [Quote::Double, Quote::Single, Quote::None],
+        Quote::Single => [Quote::Single, Quote::Double, Quote::None],
+    };
+    for quote in order {
+        let Some(candidate) = quoted(value, quote) else {
+            continue;
+        };
+        if reads_back(name, &candidate, value) {
+            return Ok(candidate);
+        }
+    }
+    Err(EnvFileError::UnrepresentableValue {
+        path: path.to_path_buf(),
+        name: name.to_owned(),
+    })
+}
+
+/// `value` written with `quote`, or `None` if that quoting cannot hold it.
+fn quoted(value: &str, quote: Quote) -> Option<Zeroizing<String>> {
+    let mut out = Zeroizing::new(String::with_capacity(value.len() * 2 + 2));
+    match quote {
+        Quote::None => {
+            let plain = value.chars().all(|c| {
+                !c.is_whitespace() && !c.is_control() && !matches!(c, '\\' | '\'' | '"' | '$' | '#')
+            });
+            if !plain {
+                return None;
+            }
+            out.push_str(value);
+        }
+        Quote::Single => {
+            if value.contains(['\'', '\\']) {
+                return None;
+            }
+            out.push('\'');
+            out.push_str(value);
+            out.push('\'');
+        }
+        Quote::Double => {
+            out.push('"');
+            for c in value.chars() {
+                match c {
+                    '\\' | '"' | '$' => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    '\n' => out.push_str("\\n"),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+    }
+    Some(out)
+}
+
+/// Whether `NAME=<rendered>` alone parses to exactly `(name, value)`.
+fn reads_back(name: &str, rendered: &str, value: &str) -> bool {
+    let mut line = Zeroizing::new(String::with_capacity(name.len() + rendered.len() + 2));
+    line.push_str(name);
+    line.push('=');
+    line.push_str(rendered);
+    line.push('\n');
+    matches!(dotenvy_parse(&line).as_deref(), Ok([(n, v)]) if n == name && v.as_str() == value)
+}
+
+// ---------------------------------------------------------------------------
+// Unit tests of the locator and the value rendering
+// ---------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Locates every assignment of `text` and returns (name, value text).
+    fn located(text: &str) -> Vec<(String, String)> {
+        logical_lines(text)
+            .iter()
+            .filter(|l| !l.comment)
+            .filter_map(|l| {
+                let content = &text[l.start..l.content_end];
+                let lexed = lex_assignment(content).expect("lexes")?;
+                Some((
+                    content[lexed.name].to_owned(),
+                    content[lexed.value].to_owned(),
+                ))
+            })
+            .collect()
+    }
+
+    /// For texts dotenvy accepts: the locator finds the same names, and each
+    /// located value text, parsed alone, gives dotenvy's value.
+    fn assert_agrees(text: &str) {
+        let parsed = dotenvy_parse(text).expect("dotenvy parses the sample");
+        let found = located(text);
+        let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+        let expected: Vec<&str> = parsed.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, expected, "names in {text:?}");
+        for ((name, value_text), (_, value)) in found.iter().zip(&parsed) {
+            if value_text.contains('$') {
+                continue; // substitutions depend on context
+            }
+            let alone = dotenvy_parse(&format!("{name}={value_text}\n")).expect("value alone");
+            assert_eq!(
+                alone[0].1.as_str(),
+                value.as_str(),
+                "value of {name} in {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn locator_agrees_with_dotenvy_on_tricky_lines() {
+        for text in [
+            "A=1\nB=2\n",
+            "A=1\r\nB=2\r\n",
+            "A=1",
+            "# c\n\n  # indented comment\nA=1\n",
+            "export A=1\nexport   B = 2 # c\nexport=3\nexportC=4\n",
+            "A='x # y'\nB=\"x # y\"\nC=x#y\nD=x # y\nE=x\t#y\n",
+            "A=\"line1\nB=evil\nline3\"\nC=3\n",
+            "A='line1\nB=evil'\nC=3\n",
+            "A=\"x\\\"y\"\nB='a\"b'\nC=a\\ b\n",
+            "A=  # empty with comment\nB=\nC=#x\nD=   \n",
+            "A=v  # it's\nB=swallowed\nC='x\n",
+            "A=v # it's\nB=2\n",
+            "K=${A B}\nL=$A b\nM=${X}\n",
+            "a.b=1\n_x=2\n",
+            "A=\"a\r\nb\"\r\nB=2\r\n",
+        ] {
+            assert_agrees(text);
+        }
+    }
+
+    #[test]
+    fn quote_inside_spaced_comment_swallows_lines_like_dotenvy() {
+        let text = "A=v  # it's\nB=2\nC='\n";
+        assert_eq!(located(text), vec![("A".to_owned(), "v".to_owned())]);
+    }
+
+    #[test]
+    fn unterminated_quote_is_an_incomplete_logical_line() {
+        let lines = logical_lines("A=1\nB=\"open\nC=3\n");
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].complete);
+        assert!(!lines[1].complete);
+        assert_eq!(lines[1].line, 2);
+    }
+
+    #[test]
+    fn line_numbers_count_physical_lines() {
+        let lines = logical_lines("# c\nA=\"x\ny\nz\"\n\nB=1\n");
+        let numbers: Vec<usize> = lines.iter().map(|l| l.line).collect();
+        assert_eq!(numbers, vec![1, 2, 5, 6]);
+    }
+
+    #[test]
+    fn values_with_spaces_are_quoted() {
+        let p = Path::new("x");
+        let r = render_value(p, "CLIENT_KEYS", "a, b", Quote::None).expect("renders");
+        assert_eq!(r.as_str(), "\"a, b\"");
+        let r = render_value(p, "CLIENT_KEYS", "a,b", Quote::None).expect("renders");
+        assert_eq!(r.as_str(), "a,b");
+        let r = render_value(p, "CLIENT_KEYS", "", Quote::None).expect("renders");
+        assert_eq!(r.as_str(), "");
+        let r = render_value(p, "K", "a, b", Quote::Single).expect("renders");
+        assert_eq!(r.as_str(), "'a, b'");
+        let r = render_value(p, "K", "it's", Quote::Single).expect("renders");
+        assert_eq!(r.as_str(), "\"it's\"");
+    }
+
+    #[test]
+    fn double_quoting_round_trips_special_characters() {
+        let p = Path::new("x");
+        for value in [
+            "$HOME",
+            "${X}",
+            "a\\b",
+            "say \"hi\"",
+            "multi\nline",
+            "# not a comment",
+            "tab\there",
+        ] {
+            let r = render_value(p, "K", value, Quote::Double).expect("renders");
+            let parsed = dotenvy_parse(&format!("K={}\n", r.as_str())).expect("parses");
+            assert_eq!(parsed[0].1.as_str(), value);
+        }
+    }
+
+    #[test]
+    fn names_follow_dotenvy_key_syntax() {
+        assert!(is_valid_name("CLIENT_KEYS"));
+        assert!(is_valid_name("_a.b9"));
+        assert!(!is_valid_name(""));
+        assert!(!is_valid_name("9A"));
+        assert!(!is_valid_name("A-B"));
+        assert!(!is_valid_name("A B"));
+    }
+
+    #[test]
+    fn dotenvy_rejects_unquoted_spaces() {
+        assert!(dotenvy_parse("CLIENT_KEYS=a, b\n").is_err());
+        assert!(dotenvy_parse("A=1 ").is_err(), "trailing blank at EOF");
+        assert!(
+            dotenvy_parse("A=\"$HOME\"\n").is_err(),
+            "dotenvy 0.15 quirk"
+        );
+    }
+}
