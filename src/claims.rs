@@ -17,6 +17,8 @@ pub(crate) const TAG_NAME: u8 = 0x02;
 pub(crate) const TAG_SCOPE: u8 = 0x03;
 /// Claim tag: one metadata pair `klen || key || value` (repeated, keys strictly increasing).
 pub(crate) const TAG_METADATA: u8 = 0x04;
+/// Claim tag: the session id of an access token, 1..=64 visible ASCII bytes.
+pub(crate) const TAG_SESSION_ID: u8 = 0x05;
 
 /// Longest name, in bytes of UTF-8.
 pub const MAX_NAME_LEN: usize = 64;
@@ -30,6 +32,8 @@ pub const MAX_METADATA_KEY_LEN: usize = 32;
 pub const MAX_METADATA_VALUE_LEN: usize = 128;
 /// Most metadata pairs in one token.
 pub const MAX_METADATA: usize = 8;
+/// Longest session id of an access token, in bytes.
+pub const MAX_SESSION_ID_LEN: usize = 64;
 /// The latest expiry a token can carry: 9999-12-31T23:59:59Z.
 pub const MAX_EXPIRES_AT: u64 = 253_402_300_799;
 /// Most bytes the encoded claims may take (so that every token fits in 512 characters).
@@ -58,6 +62,7 @@ pub struct Claims {
     name: Option<String>,
     scopes: Vec<String>,
     metadata: Vec<(String, String)>,
+    session_id: Option<String>,
 }
 
 impl Claims {
@@ -115,6 +120,12 @@ impl Claims {
         self
     }
 
+    /// Sets the session id (access tokens only; see [`crate::AccessRequest`]).
+    pub(crate) fn with_session_id(mut self, session_id: Option<String>) -> Claims {
+        self.session_id = session_id;
+        self
+    }
+
     /// The expiry in unix seconds, if any.
     #[must_use]
     pub fn expires_at(&self) -> Option<u64> {
@@ -137,6 +148,12 @@ impl Claims {
     #[must_use]
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// The session id an access token was issued for, if any (never set on client keys).
+    #[must_use]
+    pub fn session_id(&self) -> Option<&str> {
+        self.session_id.as_deref()
     }
 
     /// The metadata pairs, sorted by key.
@@ -186,6 +203,11 @@ impl Claims {
             }
             check_text(value, 0..=MAX_METADATA_VALUE_LEN, ClaimError::MetadataValue)?;
         }
+        if let Some(session_id) = &self.session_id {
+            if !is_session_id(session_id.as_bytes()) {
+                return Err(ClaimError::SessionId);
+            }
+        }
         if self.encoded_len() > MAX_CLAIMS_LEN {
             return Err(ClaimError::TooLarge);
         }
@@ -202,6 +224,7 @@ impl Claims {
                 .iter()
                 .map(|(k, v)| 3 + k.len() + v.len())
                 .sum::<usize>()
+            + self.session_id.as_ref().map_or(0, |s| 2 + s.len())
     }
 
     /// Appends the canonical encoding to `out`; the claims must have passed [`Claims::validate`].
@@ -224,6 +247,10 @@ impl Claims {
             out.push(key.len() as u8);
             out.extend_from_slice(key.as_bytes());
             out.extend_from_slice(value.as_bytes());
+        }
+        if let Some(session_id) = &self.session_id {
+            out.extend_from_slice(&[TAG_SESSION_ID, session_id.len() as u8]);
+            out.extend_from_slice(session_id.as_bytes());
         }
     }
 
@@ -305,6 +332,13 @@ impl Claims {
                         .metadata
                         .push((String::from_utf8_lossy(key).into_owned(), value.to_owned()));
                 }
+                TAG_SESSION_ID => {
+                    if !is_session_id(value) {
+                        return Err("bad session id");
+                    }
+                    // `is_session_id` admits ASCII only.
+                    claims.session_id = Some(String::from_utf8_lossy(value).into_owned());
+                }
                 _ => return Err("unknown claim tag"),
             }
         }
@@ -319,6 +353,7 @@ impl fmt::Debug for Claims {
             .field("name", &self.name)
             .field("scopes", &self.scopes)
             .field("metadata", &self.metadata)
+            .field("session_id", &self.session_id)
             .finish()
     }
 }
@@ -343,6 +378,11 @@ pub(crate) fn is_scope(s: &[u8]) -> bool {
     (1..=MAX_SCOPE_LEN).contains(&s.len())
         && s.iter()
             .all(|&b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E) && b != b',')
+}
+
+/// 1..=64 visible ASCII bytes.
+pub(crate) fn is_session_id(s: &[u8]) -> bool {
+    (1..=MAX_SESSION_ID_LEN).contains(&s.len()) && s.iter().all(|b| (0x21..=0x7e).contains(b))
 }
 
 fn is_metadata_key(k: &[u8]) -> bool {
@@ -481,6 +521,7 @@ mod tests {
             (&[TAG_EXPIRES_AT, 4, 0, 0, 0, 1], "bad expiry length"),
             (&[TAG_NAME, 2, 0xc3, 0x28], "name is not UTF-8"),
             (&[TAG_METADATA, 3, 5, b'k', b'v'], "bad metadata length"),
+            (&[TAG_SESSION_ID, 1, b' '], "bad session id"),
             (&[0x09, 0], "unknown claim tag"),
         ];
         for (bytes, reason) in cases {

@@ -149,6 +149,8 @@ pub enum ClaimError {
     TooManyMetadata,
     /// The expiry is 0 or after 9999-12-31.
     ExpiryOutOfRange,
+    /// A session id is empty, too long, or not visible ASCII.
+    SessionId,
     /// The expiry is not in the future.
     ExpiryInPast,
     /// All claims together do not fit in a token of at most 512 characters.
@@ -186,6 +188,10 @@ impl fmt::Display for ClaimError {
                 f.write_str("the expiry must be after 1970 and no later than 9999-12-31")
             }
             ClaimError::ExpiryInPast => f.write_str("the expiry must be in the future"),
+            ClaimError::SessionId => write!(
+                f,
+                "a session id must be 1 to {MAX_SESSION_ID_LEN} visible ASCII characters"
+            ),
             ClaimError::TooLarge => write!(
                 f,
                 "the claims take more than {MAX_CLAIMS_LEN} bytes: shorten the name, scopes or \

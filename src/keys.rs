@@ -68,7 +68,6 @@ impl SecretKeys {
     }
 
     /// The HMAC-SHA256 key from which access-token nonces are computed.
-    #[allow(dead_code)]
     pub(crate) fn access_nonce_key(&self) -> &[u8; 32] {
         &self.access_nonce
     }

@@ -37,12 +37,12 @@
 //! The token format is specified in `docs/FORMAT.md`; the threat model in `docs/SECURITY.md`.
 #![forbid(unsafe_code)]
 
+mod access;
 mod allowlist;
 mod authorization;
 mod claims;
 mod config;
-#[doc(hidden)]
-pub mod env_file;
+mod env_file;
 mod error;
 mod issue;
 mod key_id;
@@ -51,13 +51,19 @@ mod secret;
 mod token;
 mod verify;
 
+pub use access::{
+    AccessRequest, AccessToken, DEFAULT_ACCESS_TTL, DEFAULT_MAX_ACCESS_TTL, ExchangeError,
+};
 pub use allowlist::Allowlist;
 pub use authorization::bearer_token;
 pub use claims::{
     Claims, MAX_CLAIMS_LEN, MAX_EXPIRES_AT, MAX_METADATA, MAX_METADATA_KEY_LEN,
-    MAX_METADATA_VALUE_LEN, MAX_NAME_LEN, MAX_SCOPE_LEN, MAX_SCOPES,
+    MAX_METADATA_VALUE_LEN, MAX_NAME_LEN, MAX_SCOPE_LEN, MAX_SCOPES, MAX_SESSION_ID_LEN,
 };
 pub use config::{CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, Config};
+#[doc(hidden)]
+pub use env_file::CommitStage;
+pub use env_file::{EnvFile, EnvFileError, is_readable_by_others};
 pub use error::{ClaimError, ConfigError, SecretProblem, VerifyError};
 pub use issue::{IssuedKey, Issuer};
 pub use key_id::{InvalidKeyId, KEY_ID_LEN, KeyId};

@@ -220,13 +220,13 @@ fn open_body(kind: TokenKind, keyring: &Keyring, body: &mut [u8]) -> Result<usiz
     Err(VerifyError::Forged)
 }
 
-fn header(kind: TokenKind, secret_id: [u8; SECRET_ID_LEN]) -> [u8; HEADER_LEN] {
+pub(crate) fn header(kind: TokenKind, secret_id: [u8; SECRET_ID_LEN]) -> [u8; HEADER_LEN] {
     let [a, b, c, d] = secret_id;
     [VERSION_1, kind.byte(), a, b, c, d]
 }
 
 /// The associated data: the prefix text and the header, so none can be swapped.
-fn aad(kind: TokenKind, header: &[u8; HEADER_LEN]) -> [u8; PREFIX_LEN + HEADER_LEN] {
+pub(crate) fn aad(kind: TokenKind, header: &[u8; HEADER_LEN]) -> [u8; PREFIX_LEN + HEADER_LEN] {
     let mut aad = [0u8; PREFIX_LEN + HEADER_LEN];
     aad[..PREFIX_LEN].copy_from_slice(kind.prefix().as_bytes());
     aad[PREFIX_LEN..].copy_from_slice(header);

@@ -39,11 +39,38 @@ use crate::token::{self, MAX_BODY_LEN, TokenKind};
 #[derive(Clone)]
 pub struct Verifier {
     inner: Arc<Inner>,
+    accepted: Accepted,
+    max_access_ttl: u64,
 }
 
 struct Inner {
     keyring: Keyring,
     allowlist: Allowlist,
+}
+
+/// Which kinds of token [`Verifier::verify`] accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Accepted {
+    client_keys: bool,
+    access_tokens: bool,
+}
+
+impl Accepted {
+    const ALL: Accepted = Accepted { client_keys: true, access_tokens: true };
+
+    fn of(kinds: &[TokenKind]) -> Accepted {
+        Accepted {
+            client_keys: kinds.contains(&TokenKind::ClientKey),
+            access_tokens: kinds.contains(&TokenKind::AccessToken),
+        }
+    }
+
+    fn contains(self, kind: TokenKind) -> bool {
+        match kind {
+            TokenKind::ClientKey => self.client_keys,
+            TokenKind::AccessToken => self.access_tokens,
+        }
+    }
 }
 
 impl Verifier {
@@ -65,16 +92,74 @@ impl Verifier {
         let keyring = Keyring::new(config.secret(), config.previous_secrets());
         Ok(Verifier {
             inner: Arc::new(Inner { keyring, allowlist }),
+            accepted: Accepted::ALL,
+            max_access_ttl: crate::access::DEFAULT_MAX_ACCESS_TTL.as_secs(),
         })
     }
 
-    /// Verifies a client key token, as a server does on every request.
+    /// The same verifier, accepting only the given kinds of token in [`Verifier::verify`]
+    /// (both by default). A refused kind fails with [`VerifyError::WrongKind`].
     ///
-    /// Checks, in order: length and form, the secret it names, authenticity (AES-GCM), kind,
-    /// expiry, and that its key id is in `CLIENT_KEYS`. The error says which failed.
+    /// ```
+    /// # use client_keys::{Claims, Issuer, TokenKind, Verifier, VerifyError};
+    /// # let secret = "ab".repeat(32);
+    /// # let issued = Issuer::new(&secret)?.issue(&Claims::new())?;
+    /// let verifier = Verifier::new(&secret, &issued.key_id().to_string())?;
+    /// let access_only = verifier.clone().accepting(&[TokenKind::AccessToken]);
+    /// assert_eq!(
+    ///     access_only.verify(issued.token().expose_secret()),
+    ///     Err(VerifyError::WrongKind { found: TokenKind::ClientKey })
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn accepting(mut self, kinds: &[TokenKind]) -> Verifier {
+        self.accepted = Accepted::of(kinds);
+        self
+    }
+
+    /// Whether [`Verifier::verify`] accepts tokens of `kind`.
+    #[must_use]
+    pub fn accepts(&self, kind: TokenKind) -> bool {
+        self.accepted.contains(kind)
+    }
+
+    /// The same verifier, with the longest lifetime [`Verifier::exchange`] grants an access
+    /// token (2 hours unless set here). Requests for longer are capped.
+    #[must_use]
+    pub fn with_max_access_ttl(mut self, max: std::time::Duration) -> Verifier {
+        self.max_access_ttl = max.as_secs().max(1);
+        self
+    }
+
+    /// The longest lifetime of an access token, in seconds.
+    pub(crate) fn max_access_ttl(&self) -> u64 {
+        self.max_access_ttl
+    }
+
+    /// The keyring (for minting access tokens under the current secret).
+    pub(crate) fn keyring(&self) -> &Keyring {
+        &self.inner.keyring
+    }
+
+    /// Verifies a token (a client key, or an access token from [`Verifier::exchange`]), as a
+    /// server does on every request.
+    ///
+    /// Checks, in order: length and form, the secret it names, authenticity (AES-GCM), that
+    /// its kind is accepted ([`Verifier::accepting`]), expiry, and that its key id (for an
+    /// access token, its parent's) is in `CLIENT_KEYS`. The error says which failed.
     pub fn verify(&self, token: &str) -> Result<VerifiedKey, VerifyError> {
+        self.verify_as(token, self.accepted)
+    }
+
+    /// Verifies a client key whatever this verifier accepts (the input of an exchange).
+    pub(crate) fn verify_client_key(&self, token: &str) -> Result<VerifiedKey, VerifyError> {
+        self.verify_as(token, Accepted::of(&[TokenKind::ClientKey]))
+    }
+
+    fn verify_as(&self, token: &str, accepted: Accepted) -> Result<VerifiedKey, VerifyError> {
         let opened = self.open(token)?;
-        if opened.kind != TokenKind::ClientKey {
+        if !accepted.contains(opened.kind) {
             return Err(VerifyError::WrongKind { found: opened.kind });
         }
         if let Some(expires_at) = opened.claims.expires_at() {
@@ -83,15 +168,9 @@ impl Verifier {
             }
         }
         if !self.inner.allowlist.contains(&opened.key_id) {
-            return Err(VerifyError::KeyNotAllowed {
-                key_id: opened.key_id,
-            });
+            return Err(VerifyError::KeyNotAllowed { key_id: opened.key_id });
         }
-        Ok(VerifiedKey {
-            kind: opened.kind,
-            key_id: opened.key_id,
-            claims: opened.claims,
-        })
+        Ok(VerifiedKey { kind: opened.kind, key_id: opened.key_id, claims: opened.claims })
     }
 
     /// Verifies the value of an `Authorization` header (`Bearer <token>`, scheme
@@ -135,6 +214,7 @@ impl Verifier {
                 .split_first_chunk::<KEY_ID_LEN>()
                 .ok_or(VerifyError::Malformed("plaintext is too short"))?;
             let claims = Claims::decode(claims).map_err(VerifyError::Malformed)?;
+            check_kind_rules(o.kind, &claims)?;
             Ok(Opened {
                 kind: o.kind,
                 secret_index: o.secret_index,
@@ -146,6 +226,22 @@ impl Verifier {
         let used = (token.len() * 3 / 4).min(MAX_BODY_LEN);
         buf[..used].zeroize();
         result
+    }
+}
+
+/// Claims each kind must or must not carry.
+fn check_kind_rules(kind: TokenKind, claims: &Claims) -> Result<(), VerifyError> {
+    match kind {
+        TokenKind::ClientKey if claims.session_id().is_some() => {
+            Err(VerifyError::Malformed("a client key carries a session id"))
+        }
+        TokenKind::AccessToken if claims.expires_at().is_none() => {
+            Err(VerifyError::Malformed("an access token has no expiry"))
+        }
+        TokenKind::AccessToken if claims.name().is_some() || !claims.metadata().is_empty() => {
+            Err(VerifyError::Malformed("an access token carries a name or metadata"))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -161,6 +257,8 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("secret_ids", &self.inner.keyring.ids().collect::<Vec<_>>())
             .field("allowlist", &self.inner.allowlist)
+            .field("accepted", &self.accepted)
+            .field("max_access_ttl", &self.max_access_ttl)
             .finish()
     }
 }
@@ -180,13 +278,13 @@ impl VerifiedKey {
         self.kind
     }
 
-    /// The key id (as listed in `CLIENT_KEYS`).
+    /// The key id (as listed in `CLIENT_KEYS`); for an access token, its parent client key's.
     #[must_use]
     pub fn key_id(&self) -> KeyId {
         self.key_id
     }
 
-    /// The key's name, if it has one.
+    /// The key's name, if it has one (access tokens carry none).
     #[must_use]
     pub fn name(&self) -> Option<&str> {
         self.claims.name()
@@ -204,16 +302,22 @@ impl VerifiedKey {
         self.claims.has_scope(scope)
     }
 
-    /// The key's metadata pairs, sorted by key.
+    /// The key's metadata pairs, sorted by key (access tokens carry none).
     #[must_use]
     pub fn metadata(&self) -> &[(String, String)] {
         self.claims.metadata()
     }
 
-    /// The key's expiry (unix seconds), if it has one.
+    /// The key's expiry (unix seconds), if it has one (an access token always has one).
     #[must_use]
     pub fn expires_at(&self) -> Option<u64> {
         self.claims.expires_at()
+    }
+
+    /// For an access token, the session id it was issued for, if any.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&str> {
+        self.claims.session_id()
     }
 
     /// All the claims.

@@ -4,11 +4,22 @@
 //! minting with a chosen nonce is not public. `tests/vectors/reference.py` checks the same
 //! file against an independent implementation.
 
-use client_keys::{Config, Verifier, VerifyError};
+use client_keys::{Config, TokenKind, Verifier, VerifyError};
 use serde_json::Value;
 
-fn vectors() -> Value {
-    serde_json::from_str(include_str!("vectors/client_key_v1.json")).expect("vectors parse")
+/// Every vector file with the kind of token it holds.
+fn vector_files() -> [(TokenKind, Value); 2] {
+    let parse = |text: &str| serde_json::from_str::<Value>(text).expect("vectors parse");
+    [
+        (
+            TokenKind::ClientKey,
+            parse(include_str!("vectors/client_key_v1.json")),
+        ),
+        (
+            TokenKind::AccessToken,
+            parse(include_str!("vectors/access_token_v1.json")),
+        ),
+    ]
 }
 
 fn error_name(err: &VerifyError) -> &'static str {
@@ -24,67 +35,78 @@ fn error_name(err: &VerifyError) -> &'static str {
 
 #[test]
 fn valid_vectors_verify_to_their_claims() {
-    let doc = vectors();
-    let cases = doc["valid"].as_array().expect("valid");
-    assert!(cases.len() >= 5, "too few valid vectors");
-    for case in cases {
-        let desc = case["desc"].as_str().expect("desc");
-        let key_id = case["key_id"].as_str().expect("key_id");
-        let secret = case.get("verifier_secret").unwrap_or(&case["secret"]);
-        let previous: Vec<&str> = case
-            .get("previous_secrets")
-            .and_then(Value::as_array)
-            .map(|list| list.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let config = Config::new(
-            secret.as_str().expect("secret"),
-            Some(&previous.join(",")),
-            Some(key_id),
-        )
-        .expect("config");
-        let verifier = Verifier::from_config(&config).expect("verifier");
-        let key = verifier
-            .verify(case["token"].as_str().expect("token"))
-            .unwrap_or_else(|e| panic!("{desc}: {e}"));
-        let claims = &case["claims"];
-        assert_eq!(key.key_id().to_string(), key_id, "{desc}");
-        assert_eq!(key.expires_at(), claims["expires_at"].as_u64(), "{desc}");
-        assert_eq!(key.name(), claims["name"].as_str(), "{desc}");
-        let scopes: Vec<&str> = claims["scopes"]
-            .as_array()
-            .expect("scopes")
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
-        assert_eq!(key.scopes(), scopes.as_slice(), "{desc}");
-        let metadata: Vec<(String, String)> = claims["metadata"]
-            .as_object()
-            .expect("metadata")
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().expect("value").to_owned()))
-            .collect();
-        assert_eq!(key.metadata(), metadata.as_slice(), "{desc}");
+    for (kind, doc) in vector_files() {
+        let cases = doc["valid"].as_array().expect("valid");
+        assert!(cases.len() >= 3, "too few valid vectors");
+        for case in cases {
+            let desc = case["desc"].as_str().expect("desc");
+            let key_id = case["key_id"].as_str().expect("key_id");
+            let secret = case.get("verifier_secret").unwrap_or(&case["secret"]);
+            let previous: Vec<&str> = case
+                .get("previous_secrets")
+                .and_then(Value::as_array)
+                .map(|list| list.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let config = Config::new(
+                secret.as_str().expect("secret"),
+                Some(&previous.join(",")),
+                Some(key_id),
+            )
+            .expect("config");
+            let verifier = Verifier::from_config(&config).expect("verifier");
+            let key = verifier
+                .verify(case["token"].as_str().expect("token"))
+                .unwrap_or_else(|e| panic!("{desc}: {e}"));
+            let claims = &case["claims"];
+            assert_eq!(key.kind(), kind, "{desc}");
+            assert_eq!(key.key_id().to_string(), key_id, "{desc}");
+            assert_eq!(key.session_id(), claims["session_id"].as_str(), "{desc}");
+            assert_eq!(key.expires_at(), claims["expires_at"].as_u64(), "{desc}");
+            assert_eq!(key.name(), claims["name"].as_str(), "{desc}");
+            let scopes: Vec<&str> = claims["scopes"]
+                .as_array()
+                .expect("scopes")
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            assert_eq!(key.scopes(), scopes.as_slice(), "{desc}");
+            let metadata: Vec<(String, String)> = claims["metadata"]
+                .as_object()
+                .expect("metadata")
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().expect("value").to_owned()))
+                .collect();
+            assert_eq!(key.metadata(), metadata.as_slice(), "{desc}");
+        }
     }
 }
 
 #[test]
 fn invalid_vectors_fail_for_their_stated_reason() {
-    let doc = vectors();
-    let cases = doc["invalid"].as_array().expect("invalid");
-    assert!(cases.len() >= 20, "too few invalid vectors");
-    for case in cases {
-        let desc = case["desc"].as_str().expect("desc");
-        let verifier = Verifier::new(
-            case["secret"].as_str().expect("secret"),
-            case["client_keys"].as_str().expect("client_keys"),
-        )
-        .expect("verifier");
-        let token = case["token"].as_str().expect("token");
-        let err = verifier.verify(token).err().unwrap_or_else(|| panic!("{desc}: accepted"));
-        assert_eq!(error_name(&err), case["error"].as_str().expect("error"), "{desc}: {err}");
-        // The operator's message never repeats the token.
-        if token.len() > 8 {
-            assert!(!err.to_string().contains(token), "{desc}");
+    for (_, doc) in vector_files() {
+        let cases = doc["invalid"].as_array().expect("invalid");
+        assert!(cases.len() >= 10, "too few invalid vectors");
+        for case in cases {
+            let desc = case["desc"].as_str().expect("desc");
+            let verifier = Verifier::new(
+                case["secret"].as_str().expect("secret"),
+                case["client_keys"].as_str().expect("client_keys"),
+            )
+            .expect("verifier");
+            let token = case["token"].as_str().expect("token");
+            let err = verifier
+                .verify(token)
+                .err()
+                .unwrap_or_else(|| panic!("{desc}: accepted"));
+            assert_eq!(
+                error_name(&err),
+                case["error"].as_str().expect("error"),
+                "{desc}: {err}"
+            );
+            // The operator's message never repeats the token.
+            if token.len() > 8 {
+                assert!(!err.to_string().contains(token), "{desc}");
+            }
         }
     }
 }

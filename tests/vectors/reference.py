@@ -3,13 +3,15 @@
 docs/FORMAT.md alone, that generates and checks the test vectors in this folder.
 
     python3 tests/vectors/reference.py check      # exit 0 when every vector agrees
-    python3 tests/vectors/reference.py generate   # rewrite client_key_v1.json
+    python3 tests/vectors/reference.py generate   # rewrite the *_v1.json files
 
 Needs the `cryptography` package (AES-GCM and HKDF); nothing else.
 """
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -25,7 +27,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAX_TOKEN_LEN = 512
 PREFIX = {1: b"ckey_", 2: b"ckat_"}
-TAG_EXPIRES_AT, TAG_NAME, TAG_SCOPE, TAG_METADATA = 1, 2, 3, 4
+TAG_EXPIRES_AT, TAG_NAME, TAG_SCOPE, TAG_METADATA, TAG_SESSION_ID = 1, 2, 3, 4, 5
+CLIENT_KEY, ACCESS_TOKEN = 1, 2
 MAX_EXPIRES_AT = 253402300799
 
 
@@ -46,8 +49,14 @@ def secret_id(secret):
     return derive(secret, b"client-keys/v1 secret-id", 4)
 
 
-def client_key_key(secret):
-    return derive(secret, b"client-keys/v1 client-key aes-256-gcm")
+def cipher_key(secret, kind):
+    label = {CLIENT_KEY: b"client-keys/v1 client-key aes-256-gcm",
+             ACCESS_TOKEN: b"client-keys/v1 access-token aes-256-gcm"}[kind]
+    return derive(secret, label)
+
+
+def access_nonce_key(secret):
+    return derive(secret, b"client-keys/v1 access-token nonce hmac-sha256")
 
 
 def b64url(data):
@@ -91,11 +100,14 @@ def encode_claims(claims):
         out += bytes([TAG_SCOPE, len(scope)]) + scope
     for key, value in sorted((k.encode(), v.encode()) for k, v in claims.get("metadata", {}).items()):
         out += bytes([TAG_METADATA, 1 + len(key) + len(value), len(key)]) + key + value
+    if claims.get("session_id") is not None:
+        session = claims["session_id"].encode()
+        out += bytes([TAG_SESSION_ID, len(session)]) + session
     return out
 
 
 def decode_claims(data):
-    claims = {"expires_at": None, "name": None, "scopes": [], "metadata": {}}
+    claims = {"expires_at": None, "name": None, "scopes": [], "metadata": {}, "session_id": None}
     last_tag, last_scope, last_key, i = 0, None, None, 0
     bad = Reject("malformed", "bad claims")
     while i < len(data):
@@ -129,19 +141,32 @@ def decode_claims(data):
                 raise bad
             last_key = key
             claims["metadata"][key.decode()] = val.decode()
+        elif tag == TAG_SESSION_ID:
+            if not 1 <= len(value) <= 64 or not all(0x21 <= b <= 0x7E for b in value):
+                raise bad
+            claims["session_id"] = value.decode()
         else:
             raise bad
     return claims
 
 
-def seal(secret, kind, nonce, plaintext, version=1):
+def seal(secret, kind, nonce, plaintext, version=1, key_kind=None):
     header = bytes([version, kind]) + secret_id(secret)
-    sealed = AESGCM(client_key_key(secret)).encrypt(nonce, plaintext, PREFIX[kind] + header)
+    key = cipher_key(secret, key_kind or kind)
+    sealed = AESGCM(key).encrypt(nonce, plaintext, PREFIX[kind] + header)
     return (PREFIX[kind] + b64url(header + nonce + sealed)).decode()
 
 
 def mint(secret, key_id, nonce, claims):
-    return seal(secret, 1, nonce, key_id + encode_claims(claims))
+    return seal(secret, CLIENT_KEY, nonce, key_id + encode_claims(claims))
+
+
+def mint_access(secret, parent_key_id, claims):
+    """An access token; its nonce is HMAC-SHA256(access_nonce_key, aad || plaintext)[:12]."""
+    plaintext = parent_key_id + encode_claims(claims)
+    aad = PREFIX[ACCESS_TOKEN] + bytes([1, ACCESS_TOKEN]) + secret_id(secret)
+    nonce = hmac.new(access_nonce_key(secret), aad + plaintext, hashlib.sha256).digest()[:12]
+    return seal(secret, ACCESS_TOKEN, nonce, plaintext)
 
 
 def verify(token, secrets, allowlist, now):
@@ -149,35 +174,40 @@ def verify(token, secrets, allowlist, now):
     token = token.encode()
     if len(token) > MAX_TOKEN_LEN:                                        # 1
         raise Reject("malformed", "too long")
-    if not token.startswith(b"ckey_"):                                    # 2
-        raise Reject("malformed", "not a client key")
+    kinds = {v: k for k, v in PREFIX.items()}
+    kind = kinds.get(token[:5])                                           # 2
+    if kind is None:
+        raise Reject("malformed", "unknown prefix")
     body = b64url_strict(token[5:])                                       # 3
     if len(body) < 50:                                                    # 4
         raise Reject("malformed", "too short")
     if body[0] != 1:                                                      # 5
         raise Reject("malformed", "unsupported version")
-    if body[1] != 1:
+    if body[1] != kind:
         raise Reject("malformed", "kind does not match prefix")
     matching = [s for s in secrets if secret_id(s) == body[2:6]]          # 6
     if not matching:
         raise Reject("unknown_secret", "no such secret")
     for secret in matching:                                               # 7
         try:
-            plaintext = AESGCM(client_key_key(secret)).decrypt(
-                body[6:18], body[18:], b"ckey_" + body[0:6])
+            plaintext = AESGCM(cipher_key(secret, kind)).decrypt(
+                body[6:18], body[18:], PREFIX[kind] + body[0:6])
             break
         except InvalidTag:
             continue
     else:
         raise Reject("forged", "does not decrypt")
     key_id, claims = plaintext[:16], decode_claims(plaintext[16:])        # 8
-    if len(key_id) != 16:
-        raise Reject("malformed", "short plaintext")
+    if kind == CLIENT_KEY and claims["session_id"] is not None:
+        raise Reject("malformed", "session id in a client key")
+    if kind == ACCESS_TOKEN and (claims["expires_at"] is None or claims["name"] is not None
+                                 or claims["metadata"]):
+        raise Reject("malformed", "access token claims")
     if claims["expires_at"] is not None and now >= claims["expires_at"]:  # 9
         raise Reject("expired", "expired")
     if key_id.hex() not in allowlist:                                     # 10
         raise Reject("key_not_allowed", "not in CLIENT_KEYS")
-    return key_id.hex(), claims                                           # 11
+    return kind, key_id.hex(), claims                                     # 11
 
 
 def parse_allowlist(text):
@@ -197,14 +227,14 @@ K2 = "3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e"
 N1 = "000000000000000000000001"
 N2 = "a1a2a3a4a5a6a7a8a9aaabac"
 FAR = 4102444800  # 2100-01-01T00:00:00Z
-EMPTY = {"expires_at": None, "name": None, "scopes": [], "metadata": {}}
+EMPTY = {"expires_at": None, "name": None, "scopes": [], "metadata": {}, "session_id": None}
 
 
 def claims(**kw):
     return {**EMPTY, **kw}
 
 
-def generate():
+def generate_client_keys():
     valid = [
         dict(desc="plain key, no claims", secret=S1, key_id=K1, nonce=N1, claims=claims()),
         dict(desc="plain key, upper-case secret", secret=S2.upper(), key_id=K2, nonce=N2,
@@ -277,62 +307,128 @@ def generate():
             h(K1) + bytes([TAG_EXPIRES_AT, 8]) + (2**64 - 1).to_bytes(8, "big"))),
         ("truncated claim", sealed_with_plaintext(h(K1) + bytes([TAG_NAME, 5, 0x61]))),
         ("plaintext of 17 bytes with a lone claim byte", sealed_with_plaintext(h(K1) + b"\x02")),
+        ("a session id, which only access tokens carry", sealed_with_plaintext(
+            h(K1) + bytes([TAG_SESSION_ID, 2]) + b"s1")),
     ]
-    invalid_cases = []
-    for desc, token in invalid:
-        case = dict(desc=desc, secret=S1, client_keys=K1, token=token)
-        try:
-            verify(token, [s1], parse_allowlist(K1), int(time.time()))
-            raise SystemExit(f"invalid vector {desc!r} verifies")
-        except Reject as e:
-            case["error"] = e.kind
-        invalid_cases.append(case)
     return {
         "format": "client-keys token v1, client key (ckey_)",
         "spec": "docs/FORMAT.md",
         "valid": valid,
-        "invalid": invalid_cases,
+        "invalid": reject_all(invalid),
     }
 
 
-def check(doc):
+def reject_all(invalid):
+    """Each case with the error the reference verifier gives (S1, CLIENT_KEYS=K1)."""
+    cases = []
+    for desc, token in invalid:
+        case = dict(desc=desc, secret=S1, client_keys=K1, token=token)
+        try:
+            verify(token, [h(S1)], parse_allowlist(K1), int(time.time()))
+            raise SystemExit(f"invalid vector {desc!r} verifies")
+        except Reject as e:
+            case["error"] = e.kind
+        cases.append(case)
+    return cases
+
+
+def generate_access_tokens():
+    valid = [
+        dict(desc="all of the parent's scopes, no session", secret=S1, key_id=K1,
+             claims=claims(expires_at=FAR, scopes=["read", "write"])),
+        dict(desc="no scopes, a session id", secret=S2, key_id=K2,
+             claims=claims(expires_at=FAR, session_id="browser-tab-7")),
+        dict(desc="narrowed scope and a UUID session", secret=S1, key_id=K1,
+             claims=claims(expires_at=FAR - 3600, scopes=["read"],
+                           session_id="6f1c2a0e-8d3b-4c55-9a7e-2b1f0c9d8e7a")),
+    ]
+    for case in valid:
+        case["token"] = mint_access(h(case["secret"]), h(case["key_id"]), case["claims"])
+    s1, s2 = h(S1), h(S2)
+    good = mint_access(s1, h(K1), claims(expires_at=FAR, scopes=["read"]))
+    body = b64url_strict(good.encode()[5:])
+
+    def text(prefix, data):
+        return prefix + b64url(data).decode()
+
+    def sealed(plaintext):
+        return seal(s1, ACCESS_TOKEN, h(N1), plaintext)
+
+    client_body = b64url_strict(mint(s1, h(K1), h(N1), claims()).encode()[5:])
+    invalid = [
+        ("client-key prefix on an access token body", "ckey_" + good[5:]),
+        ("kind byte 1 under the access-token prefix", text("ckat_", body[:1] + b"\x01" + body[2:])),
+        ("client key body re-labelled as an access token (kind byte and prefix)",
+         text("ckat_", client_body[:1] + b"\x02" + client_body[2:])),
+        ("sealed with the client-key key (right prefix, header and claims)",
+         seal(s1, ACCESS_TOKEN, h(N1), h(K1) + encode_claims(claims(expires_at=FAR)),
+              key_kind=CLIENT_KEY)),
+        ("tag bit flipped", text("ckat_", body[:-1] + bytes([body[-1] ^ 1]))),
+        ("minted under another secret", mint_access(s2, h(K1), claims(expires_at=FAR))),
+        ("expired", mint_access(s1, h(K1), claims(expires_at=1_000_000_000))),
+        ("parent key id not in CLIENT_KEYS", mint_access(s1, h(K2), claims(expires_at=FAR))),
+        ("no expiry", sealed(h(K1) + encode_claims(claims(scopes=["read"])))),
+        ("carries a name", sealed(h(K1) + encode_claims(claims(expires_at=FAR, name="x")))),
+        ("carries metadata", sealed(h(K1) + encode_claims(claims(expires_at=FAR, metadata={"a": "b"})))),
+        ("session id with a space", sealed(h(K1) + encode_claims(claims(expires_at=FAR)) + b"\x05\x03a b")),
+    ]
+    return {
+        "format": "client-keys token v1, access token (ckat_)",
+        "spec": "docs/FORMAT.md",
+        "valid": valid,
+        "invalid": reject_all(invalid),
+    }
+
+
+def check(doc, kind):
     failures = 0
     now = int(time.time())
     for case in doc["valid"]:
         secret = h(case["secret"].lower())
-        token = mint(secret, h(case["key_id"]), h(case["nonce"]), case["claims"])
+        if kind == CLIENT_KEY:
+            token = mint(secret, h(case["key_id"]), h(case["nonce"]), case["claims"])
+        else:
+            token = mint_access(secret, h(case["key_id"]), case["claims"])
         secrets = [h(case.get("verifier_secret", case["secret"]).lower())] + \
             [h(s.lower()) for s in case.get("previous_secrets", [])]
         try:
-            key_id, got = verify(case["token"], secrets, {case["key_id"]}, now)
+            got_kind, key_id, got = verify(case["token"], secrets, {case["key_id"]}, now)
         except Reject as e:
-            key_id, got = None, str(e)
-        if token != case["token"] or key_id != case["key_id"] or got != case["claims"]:
+            got_kind, key_id, got = None, None, str(e)
+        if token != case["token"] or (got_kind, key_id, got) != (kind, case["key_id"], case["claims"]):
             failures += 1
             print(f"FAIL valid: {case['desc']}")
     for case in doc["invalid"]:
         try:
             verify(case["token"], [h(case["secret"])], parse_allowlist(case["client_keys"]), now)
-            kind = "accepted"
+            got = "accepted"
         except Reject as e:
-            kind = e.kind
-        if kind != case["error"]:
+            got = e.kind
+        if got != case["error"]:
             failures += 1
-            print(f"FAIL invalid: {case['desc']}: {kind} != {case['error']}")
+            print(f"FAIL invalid: {case['desc']}: {got} != {case['error']}")
     total = len(doc["valid"]) + len(doc["invalid"])
-    print(f"reference: {total - failures} passed, {failures} failed")
-    return failures == 0
+    return total - failures, failures
+
+
+FILES = {"client_key_v1.json": (CLIENT_KEY, generate_client_keys),
+         "access_token_v1.json": (ACCESS_TOKEN, generate_access_tokens)}
 
 
 def main():
-    path = os.path.join(HERE, "client_key_v1.json")
     if sys.argv[1:] == ["generate"]:
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(generate(), f, indent=2, ensure_ascii=False)
-            f.write("\n")
+        for name, (_, make) in FILES.items():
+            with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
+                json.dump(make(), f, indent=2, ensure_ascii=False)
+                f.write("\n")
     elif sys.argv[1:] == ["check"]:
-        with open(path, encoding="utf-8") as f:
-            sys.exit(0 if check(json.load(f)) else 1)
+        passed = failed = 0
+        for name, (kind, _) in FILES.items():
+            with open(os.path.join(HERE, name), encoding="utf-8") as f:
+                p, fl = check(json.load(f), kind)
+            passed, failed = passed + p, failed + fl
+        print(f"reference implementation: {passed} passed, {failed} failed")
+        sys.exit(0 if failed == 0 else 1)
     else:
         sys.exit(__doc__)
 

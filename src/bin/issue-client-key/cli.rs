@@ -46,6 +46,11 @@ pub(crate) enum Command {
     /// Shows the key id, the claims, which secret minted it, and whether the key id is in
     /// CLIENT_KEYS. Exits 1 if the token does not decrypt under any configured secret.
     Inspect(TokenArg),
+    /// Exchange a client key for a short-lived access token (from stdin when TOKEN is absent).
+    ///
+    /// Prints {"access_token": ..., "expires_in": N, "token_type": "Bearer"}. The access token
+    /// verifies until it expires or its client key is revoked.
+    Exchange(ExchangeArgs),
     /// Remove a key from CLIENT_KEYS in the .env file, by key id or by token.
     Revoke(RevokeArgs),
     /// Replace CLIENT_SECRET with a fresh one; the old one moves to CLIENT_SECRET_PREVIOUS.
@@ -113,6 +118,28 @@ pub(crate) struct RevokeArgs {
     /// `-`.
     #[arg(value_name = "KEY_ID_OR_TOKEN")]
     pub(crate) key: String,
+
+    #[command(flatten)]
+    pub(crate) env: EnvFileArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExchangeArgs {
+    /// The client key; read from stdin when absent or `-`.
+    #[arg(value_name = "TOKEN")]
+    pub(crate) token: Option<String>,
+
+    /// Lifetime of the access token (default 2h, at most 24h), e.g. 15m, 2h.
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) ttl: Option<String>,
+
+    /// A session id (1 to 64 visible ASCII characters); another id gives another token.
+    #[arg(long, value_name = "ID")]
+    pub(crate) session_id: Option<String>,
+
+    /// Narrow the token to this scope (repeat for several); each must be the client key's.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub(crate) scopes: Vec<String>,
 
     #[command(flatten)]
     pub(crate) env: EnvFileArg,

@@ -9,11 +9,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use client_keys::{Claims, ClientSecret, Config, Inspection, Issuer, Verifier, VerifiedKey};
+use client_keys::{
+    AccessRequest, Claims, ClientSecret, Config, ExchangeError, Inspection, Issuer, Verifier,
+    VerifiedKey,
+};
 use serde_json::{Map, Value, json};
 use zeroize::Zeroizing;
 
-use crate::cli::{Cli, Command, EnvFileArg, IssueArgs, TokenArg};
+use crate::cli::{Cli, Command, EnvFileArg, ExchangeArgs, IssueArgs, TokenArg};
 use crate::failure::Failure;
 
 fn main() -> ExitCode {
@@ -23,6 +26,7 @@ fn main() -> ExitCode {
         Some(Command::Secret) => secret(),
         Some(Command::Verify(args)) => verify(&args),
         Some(Command::Inspect(args)) => inspect(&args),
+        Some(Command::Exchange(args)) => exchange(&args),
         Some(Command::Init(_) | Command::Revoke(_) | Command::Rotate(_) | Command::Check(_)) => {
             Err(Failure::Usage("this command is not available yet".into()))
         }
@@ -71,6 +75,44 @@ fn verify(args: &TokenArg) -> Result<(), Failure> {
     let verifier = Verifier::from_config(&load_config(&args.env)?)?;
     let key = verifier.verify(&token).map_err(Failure::Rejected)?;
     print_json(&verified_json(&key))
+}
+
+/// The longest access token an operator can mint from the command line.
+const MAX_CLI_ACCESS_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// Exchanges a client key for an access token.
+fn exchange(args: &ExchangeArgs) -> Result<(), Failure> {
+    let token = read_token(args.token.as_deref())?;
+    let mut request = AccessRequest::new();
+    if let Some(text) = &args.ttl {
+        let ttl = time::parse_duration(text)
+            .map(Duration::from_secs)
+            .filter(|ttl| *ttl <= MAX_CLI_ACCESS_TTL)
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "--ttl {text:?} is not a duration of at most 24h (e.g. 15m, 2h)"
+                ))
+            })?;
+        request = request.with_ttl(ttl);
+    }
+    if let Some(session_id) = &args.session_id {
+        request = request.with_session_id(session_id.as_str());
+    }
+    for scope in &args.scopes {
+        request = request.with_scope(scope.as_str());
+    }
+    let verifier = Verifier::from_config(&load_config(&args.env)?)?.with_max_access_ttl(MAX_CLI_ACCESS_TTL);
+    let access = verifier.exchange(&token, &request).map_err(|e| match e {
+        ExchangeError::InvalidClient(e) => Failure::Rejected(e),
+        other => Failure::Usage(other.to_string()),
+    })?;
+    let output = Zeroizing::new(format!(
+        "{{\"access_token\": \"{}\", \"expires_in\": {}, \"token_type\": \"{}\"}}\n",
+        access.token().expose_secret(),
+        access.expires_in(),
+        access.token_type()
+    ));
+    write_stdout(&output)
 }
 
 /// Decrypts a token without the allowlist.
@@ -177,6 +219,9 @@ fn claims_json(key_id: String, claims: &Claims) -> Map<String, Value> {
     object.insert("scopes".into(), json!(claims.scopes()));
     object.insert("metadata".into(), Value::Object(metadata));
     object.insert("expires_at".into(), json!(claims.expires_at().map(time::format_unix)));
+    if let Some(session_id) = claims.session_id() {
+        object.insert("session_id".into(), json!(session_id));
+    }
     object
 }
 

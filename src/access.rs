@@ -1,0 +1,374 @@
+//! Short-lived access tokens: a client key exchanged for a `ckat_…` token, with no state.
+//!
+//! An access token carries its parent's key id, an expiry and a subset of the parent's scopes,
+//! encrypted under a key derived for access tokens only. It verifies only while its parent's
+//! key id is in `CLIENT_KEYS`, so revoking a client key revokes its access tokens at once.
+//!
+//! The nonce is not random: it is HMAC-SHA256 (under its own derived key) of everything the
+//! token says, truncated to 96 bits (SIV-style, as in RFC 5297 and AES-GCM-SIV). The same
+//! request in the same time window therefore returns the same token, with no storage; a
+//! different request gives a different plaintext and so, but for a 2^-96 PRF collision, a
+//! different nonce. See `docs/FORMAT.md`.
+
+use std::fmt;
+use std::time::Duration;
+
+use hmac::{KeyInit, Mac};
+use zeroize::Zeroizing;
+
+use crate::claims::{Claims, now_unix};
+use crate::error::{ClaimError, VerifyError};
+use crate::key_id::{KEY_ID_LEN, KeyId};
+use crate::keys::SecretKeys;
+use crate::token::{self, NONCE_LEN, SecretToken, TokenKind};
+use crate::verify::Verifier;
+
+/// Lifetime of an access token when the request names none: 2 hours.
+pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(2 * 3600);
+/// Default for [`Verifier::with_max_access_ttl`]: 2 hours.
+pub const DEFAULT_MAX_ACCESS_TTL: Duration = DEFAULT_ACCESS_TTL;
+
+/// What a client asks for when it exchanges its client key.
+///
+/// ```
+/// use std::time::Duration;
+/// use client_keys::AccessRequest;
+///
+/// let request = AccessRequest::new()
+///     .with_session_id("browser-tab-7")
+///     .with_scope("read")
+///     .with_ttl(Duration::from_secs(15 * 60));
+/// assert_eq!(request.scopes(), Some(&["read".to_owned()][..]));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessRequest {
+    session_id: Option<String>,
+    scopes: Option<Vec<String>>,
+    ttl: Option<Duration>,
+}
+
+impl AccessRequest {
+    /// All of the parent's scopes, the default lifetime, no session id.
+    #[must_use]
+    pub fn new() -> AccessRequest {
+        AccessRequest::default()
+    }
+
+    /// A session id (1 to 64 visible ASCII characters): another id gives another token.
+    #[must_use]
+    pub fn with_session_id(mut self, session_id: impl Into<String>) -> AccessRequest {
+        self.session_id = Some(session_id.into());
+        self
+    }
+
+    /// Narrows the token to this scope (repeat for several); each must be one of the
+    /// parent's. With none, the token has all of the parent's scopes.
+    #[must_use]
+    pub fn with_scope(mut self, scope: impl Into<String>) -> AccessRequest {
+        self.scopes.get_or_insert_with(Vec::new).push(scope.into());
+        self
+    }
+
+    /// The lifetime asked for (whole seconds; capped at the verifier's maximum).
+    #[must_use]
+    pub fn with_ttl(mut self, ttl: Duration) -> AccessRequest {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// The requested scopes, if narrowed.
+    #[must_use]
+    pub fn scopes(&self) -> Option<&[String]> {
+        self.scopes.as_deref()
+    }
+}
+
+/// A minted access token and what a token endpoint answers with it.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    token: SecretToken,
+    expires_at: u64,
+    expires_in: u64,
+    scopes: Vec<String>,
+}
+
+impl AccessToken {
+    /// The token (`ckat_…`), for `Authorization: Bearer`.
+    #[must_use]
+    pub fn token(&self) -> &SecretToken {
+        &self.token
+    }
+
+    /// When it expires (unix seconds).
+    #[must_use]
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+
+    /// Its remaining life in seconds when it was returned (`expires_in` of the answer).
+    #[must_use]
+    pub fn expires_in(&self) -> u64 {
+        self.expires_in
+    }
+
+    /// The scopes it grants.
+    #[must_use]
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// `"Bearer"`, the `token_type` of the answer (RFC 6750).
+    #[must_use]
+    pub fn token_type(&self) -> &'static str {
+        "Bearer"
+    }
+}
+
+/// Why an exchange was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExchangeError {
+    /// The client key did not verify (answer `401`, `invalid_client`).
+    InvalidClient(VerifyError),
+    /// A requested scope is not one of the client key's (answer `400`, `invalid_scope`).
+    ScopeNotGranted {
+        /// The first such scope.
+        scope: String,
+    },
+    /// The request is malformed, e.g. a bad session id or a zero lifetime (answer `400`,
+    /// `invalid_request`).
+    InvalidRequest(ClaimError),
+}
+
+impl fmt::Display for ExchangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExchangeError::InvalidClient(e) => write!(f, "client key refused: {e}"),
+            ExchangeError::ScopeNotGranted { scope } => {
+                write!(f, "scope {scope:?} is not granted to the client key")
+            }
+            ExchangeError::InvalidRequest(e) => write!(f, "invalid request: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ExchangeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ExchangeError::InvalidClient(e) => Some(e),
+            ExchangeError::InvalidRequest(e) => Some(e),
+            ExchangeError::ScopeNotGranted { .. } => None,
+        }
+    }
+}
+
+impl Verifier {
+    /// Exchanges a client key for a short-lived access token.
+    ///
+    /// The client key must verify (whatever kinds [`Verifier::accepting`] allows). The token
+    /// lives for the requested lifetime (default [`DEFAULT_ACCESS_TTL`], capped at
+    /// [`Verifier::with_max_access_ttl`] and at the parent's own expiry), counted from the
+    /// start of a time window a quarter of that lifetime long: every identical request in
+    /// one window gets the identical token, and `expires_in` is its true remaining life.
+    ///
+    /// ```
+    /// use client_keys::{AccessRequest, Claims, Issuer, TokenKind, Verifier};
+    ///
+    /// let secret = "ab".repeat(32);
+    /// let key = Issuer::new(&secret)?.issue(&Claims::new().with_scope("read").with_scope("write"))?;
+    /// let verifier = Verifier::new(&secret, &key.key_id().to_string())?;
+    ///
+    /// let request = AccessRequest::new().with_session_id("s-1").with_scope("read");
+    /// let access = verifier.exchange(key.token().expose_secret(), &request)?;
+    /// assert!(access.expires_in() <= 7200);
+    ///
+    /// let verified = verifier.verify(access.token().expose_secret())?;
+    /// assert_eq!(verified.kind(), TokenKind::AccessToken);
+    /// assert_eq!(verified.key_id(), key.key_id());
+    /// assert_eq!(verified.scopes(), ["read"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn exchange(
+        &self,
+        client_key: &str,
+        request: &AccessRequest,
+    ) -> Result<AccessToken, ExchangeError> {
+        self.exchange_at(client_key, request, now_unix())
+    }
+
+    /// [`Verifier::exchange`] as if the time were `now` (unix seconds).
+    pub(crate) fn exchange_at(
+        &self,
+        client_key: &str,
+        request: &AccessRequest,
+        now: u64,
+    ) -> Result<AccessToken, ExchangeError> {
+        let parent = self.verify_client_key(client_key).map_err(ExchangeError::InvalidClient)?;
+        let scopes = match request.scopes() {
+            None => parent.scopes().to_vec(),
+            Some(asked) => {
+                if let Some(scope) = asked.iter().find(|s| !parent.has_scope(s)) {
+                    return Err(ExchangeError::ScopeNotGranted { scope: scope.clone() });
+                }
+                asked.to_vec()
+            }
+        };
+        let ttl = request.ttl.map_or(DEFAULT_ACCESS_TTL.as_secs(), |t| t.as_secs());
+        if ttl == 0 {
+            return Err(ExchangeError::InvalidRequest(ClaimError::ExpiryInPast));
+        }
+        let ttl = ttl.min(self.max_access_ttl());
+        let mut expires_at = window_start(now, ttl).saturating_add(ttl);
+        if let Some(parent_expiry) = parent.expires_at() {
+            expires_at = expires_at.min(parent_expiry);
+        }
+        let claims = scopes
+            .into_iter()
+            .fold(Claims::new().with_expires_at(expires_at), Claims::with_scope)
+            .with_session_id(request.session_id.clone());
+        claims.validate().map_err(ExchangeError::InvalidRequest)?;
+        Ok(AccessToken {
+            token: mint(self.keyring().current(), parent.key_id(), &claims),
+            expires_at,
+            expires_in: expires_at.saturating_sub(now),
+            scopes: claims.scopes().to_vec(),
+        })
+    }
+}
+
+/// The start of the window `now` falls in; windows are a quarter of `ttl` long (at least 1 s)
+/// and aligned to the unix epoch, so a token has between ¾ and all of `ttl` left when given.
+pub(crate) fn window_start(now: u64, ttl: u64) -> u64 {
+    let window = (ttl / 4).max(1);
+    now - now % window
+}
+
+/// Seals an access token for `parent` with validated `claims` (an expiry, scopes, and maybe a
+/// session id), under its synthetic nonce.
+pub(crate) fn mint(keys: &SecretKeys, parent: KeyId, claims: &Claims) -> SecretToken {
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(KEY_ID_LEN + claims.encoded_len()));
+    plaintext.extend_from_slice(parent.as_bytes());
+    claims.encode_into(&mut plaintext);
+    let nonce = synthetic_nonce(keys, &plaintext);
+    token::seal(keys, TokenKind::AccessToken, &nonce, &plaintext)
+}
+
+/// `HMAC-SHA256(access_nonce_key, aad || plaintext)[..12]`.
+fn synthetic_nonce(keys: &SecretKeys, plaintext: &[u8]) -> [u8; NONCE_LEN] {
+    let aad = token::aad(TokenKind::AccessToken, &token::header(TokenKind::AccessToken, keys.id()));
+    #[allow(clippy::expect_used)]
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(keys.access_nonce_key())
+        .expect("HMAC takes a key of any length");
+    mac.update(&aad);
+    mac.update(plaintext);
+    let tag = mac.finalize().into_bytes();
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce.copy_from_slice(&tag[..NONCE_LEN]);
+    nonce
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClientSecret, Issuer};
+
+    /// The start of a 30-minute window (a multiple of 1800 s).
+    const NOW: u64 = 1_899_999_000;
+
+    fn parent(claims: &Claims) -> (Verifier, String) {
+        let secret = ClientSecret::generate();
+        // Mint as if long ago, so that expiries are judged against the real clock only.
+        let issued = Issuer::from_secret(&secret).issue(claims).expect("mints");
+        let verifier =
+            Verifier::new(&secret.to_hex(), &issued.key_id().to_string()).expect("verifier");
+        (verifier, issued.token().expose_secret().to_owned())
+    }
+
+    #[test]
+    fn identical_requests_in_one_window_get_identical_tokens() {
+        let (verifier, key) = parent(&Claims::new().with_scope("read").with_scope("write"));
+        let request = AccessRequest::new().with_session_id("s1");
+        let a = verifier.exchange_at(&key, &request, NOW).expect("a");
+        let b = verifier.exchange_at(&key, &request, NOW + 1799).expect("b");
+        assert_eq!(a.token().expose_secret(), b.token().expose_secret());
+        assert_eq!(a.expires_at(), b.expires_at());
+        // expires_in is the true remaining life at each call.
+        assert_eq!(a.expires_in(), a.expires_at() - NOW);
+        assert_eq!(b.expires_in(), a.expires_at() - NOW - 1799);
+        // The next window, another session, other scopes or another lifetime: another token.
+        let next = verifier.exchange_at(&key, &request, window_start(NOW, 7200) + 1800).expect("c");
+        let other_session = verifier
+            .exchange_at(&key, &AccessRequest::new().with_session_id("s2"), NOW)
+            .expect("d");
+        let narrower = verifier
+            .exchange_at(&key, &request.clone().with_scope("read"), NOW)
+            .expect("e");
+        let shorter = verifier
+            .exchange_at(&key, &request.clone().with_ttl(Duration::from_secs(600)), NOW)
+            .expect("f");
+        let tokens: std::collections::HashSet<&str> = [&a, &next, &other_session, &narrower, &shorter]
+            .iter()
+            .map(|t| t.token().expose_secret())
+            .collect();
+        assert_eq!(tokens.len(), 5);
+    }
+
+    #[test]
+    fn lifetimes_are_capped_by_the_server_and_the_parent() {
+        let (verifier, key) = parent(&Claims::new().with_expires_at(NOW + 600));
+        let t = verifier.exchange_at(&key, &AccessRequest::new(), NOW).expect("t");
+        assert_eq!(t.expires_at(), NOW + 600, "never outlives its parent");
+        let (verifier, key) = parent(&Claims::new());
+        let verifier = verifier.with_max_access_ttl(Duration::from_secs(300));
+        let t = verifier
+            .exchange_at(&key, &AccessRequest::new().with_ttl(Duration::from_secs(86_400)), NOW)
+            .expect("t");
+        assert!(t.expires_at() <= NOW + 300 && t.expires_at() > NOW + 225, "{}", t.expires_at());
+        let zero = AccessRequest::new().with_ttl(Duration::ZERO);
+        assert!(matches!(
+            verifier.exchange_at(&key, &zero, NOW),
+            Err(ExchangeError::InvalidRequest(_))
+        ));
+    }
+
+    #[test]
+    fn minting_reproduces_the_access_token_vectors() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!(
+            "../tests/vectors/access_token_v1.json"
+        ))
+        .expect("json");
+        let cases = doc["valid"].as_array().expect("valid");
+        assert!(cases.len() >= 3);
+        for case in cases {
+            let text = |k: &str| case[k].as_str().expect(k);
+            let secret = ClientSecret::from_hex(text("secret")).expect("secret");
+            let keys = SecretKeys::derive(&secret);
+            let c = &case["claims"];
+            let claims = c["scopes"]
+                .as_array()
+                .expect("scopes")
+                .iter()
+                .map(|s| s.as_str().expect("scope"))
+                .fold(
+                    Claims::new().with_expires_at(c["expires_at"].as_u64().expect("expiry")),
+                    Claims::with_scope,
+                )
+                .with_session_id(c["session_id"].as_str().map(str::to_owned));
+            claims.validate().expect("valid claims");
+            let token = mint(&keys, text("key_id").parse().expect("key id"), &claims);
+            assert_eq!(token.expose_secret(), text("token"), "{}", text("desc"));
+        }
+    }
+
+    #[test]
+    fn windows_are_a_quarter_of_the_lifetime() {
+        assert_eq!(window_start(7200 * 10 + 1799, 7200), 7200 * 10);
+        assert_eq!(window_start(7200 * 10 + 1800, 7200), 7200 * 10 + 1800);
+        assert_eq!(window_start(12_345, 3), 12_345);
+        for now in [1_000_000_000u64, 1_000_000_001, 1_000_001_799] {
+            let start = window_start(now, 7200);
+            let remaining = start + 7200 - now;
+            assert!((5400 + 1..=7200).contains(&remaining), "{remaining}");
+        }
+    }
+}
