@@ -28,6 +28,7 @@ pub struct Config {
     secret: ClientSecret,
     previous: Vec<ClientSecret>,
     keys: Option<Allowlist>,
+    secret_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -51,6 +52,7 @@ impl Config {
             secret,
             previous,
             keys: client_keys.map(Allowlist::parse),
+            secret_file: None,
         })
     }
 
@@ -70,11 +72,22 @@ impl Config {
             .ok_or(ConfigError::MissingSecret)?;
         let previous = source.get(CLIENT_SECRET_PREVIOUS)?;
         let keys = source.get(CLIENT_KEYS)?;
-        Config::new(
+        let mut config = Config::new(
             &secret,
             previous.as_deref().map(String::as_str),
             keys.as_deref().map(String::as_str),
-        )
+        )?;
+        if source.origin(CLIENT_SECRET) == Origin::File {
+            config.secret_file = source.path().map(Path::to_owned);
+        }
+        Ok(config)
+    }
+
+    /// The `.env` file `CLIENT_SECRET` was read from, if it came from a file rather than the
+    /// environment (so that its permissions can be checked).
+    #[must_use]
+    pub fn secret_file(&self) -> Option<&Path> {
+        self.secret_file.as_deref()
     }
 
     /// The same configuration with another allowlist (as if `CLIENT_KEYS` were set to it).
@@ -138,10 +151,17 @@ pub(crate) enum Missing {
 /// The file is parsed with `dotenvy` but never loaded into the process environment.
 pub(crate) struct EnvSource {
     file: HashMap<String, Zeroizing<String>>,
+    /// How many times each name is defined in the file.
+    definitions: HashMap<String, usize>,
     path: Option<PathBuf>,
 }
 
 impl EnvSource {
+    /// No file: the environment only.
+    pub(crate) fn empty() -> EnvSource {
+        EnvSource { file: HashMap::new(), definitions: HashMap::new(), path: None }
+    }
+
     pub(crate) fn load(path: &Path, missing: Missing) -> Result<EnvSource, ConfigError> {
         let io_error = |source| ConfigError::EnvFileIo {
             path: path.to_owned(),
@@ -150,18 +170,17 @@ impl EnvSource {
         let content = match std::fs::read(path) {
             Ok(bytes) => Zeroizing::new(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && missing == Missing::Allowed => {
-                return Ok(EnvSource {
-                    file: HashMap::new(),
-                    path: None,
-                });
+                return Ok(EnvSource::empty());
             }
             Err(e) => return Err(io_error(e)),
         };
         let mut file = HashMap::new();
+        let mut definitions = HashMap::new();
         for item in dotenvy::from_read_iter(&content[..]) {
             match item {
                 // Like `dotenvy::dotenv()`, the first definition of a name wins.
                 Ok((name, value)) => {
+                    *definitions.entry(name.clone()).or_insert(0) += 1;
                     file.entry(name).or_insert_with(|| Zeroizing::new(value));
                 }
                 // The parse error's own text is the offending line, which may hold a secret:
@@ -179,6 +198,7 @@ impl EnvSource {
         }
         Ok(EnvSource {
             file,
+            definitions,
             path: Some(path.to_owned()),
         })
     }
@@ -197,7 +217,17 @@ impl EnvSource {
         }
     }
 
-    /// Where the variables of `name` came from, for diagnostics.
+    /// The file's value of `name` (its first definition), whatever the environment says.
+    pub(crate) fn file_value(&self, name: &str) -> Option<&str> {
+        self.file.get(name).map(|v| v.as_str())
+    }
+
+    /// How many times the file defines `name`.
+    pub(crate) fn definitions(&self, name: &str) -> usize {
+        self.definitions.get(name).copied().unwrap_or(0)
+    }
+
+    /// Where the value of `name` comes from.
     pub(crate) fn origin(&self, name: &str) -> Origin {
         if std::env::var_os(name).is_some() {
             Origin::Environment

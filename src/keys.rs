@@ -31,9 +31,24 @@ pub(crate) struct SecretKeys {
     access_nonce: Zeroizing<[u8; 32]>,
 }
 
+/// HKDF-Extract of a secret: the pseudorandom key every purpose key is expanded from.
+fn extract(secret: &ClientSecret) -> Hkdf<Sha256> {
+    Hkdf::<Sha256>::new(Some(HKDF_SALT), secret.as_bytes())
+}
+
+/// The public identifier of a secret, carried in every token it mints.
+pub(crate) fn secret_id(secret: &ClientSecret) -> [u8; SECRET_ID_LEN] {
+    let mut id = [0u8; SECRET_ID_LEN];
+    #[allow(clippy::expect_used)]
+    extract(secret)
+        .expand(LABEL_SECRET_ID, &mut id)
+        .expect("4 bytes is a valid HKDF output length");
+    id
+}
+
 impl SecretKeys {
     pub(crate) fn derive(secret: &ClientSecret) -> SecretKeys {
-        let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), secret.as_bytes());
+        let hkdf = extract(secret);
         let expand = |label: &[u8]| {
             let mut okm = Zeroizing::new([0u8; 32]);
             // 32 bytes is far below HKDF-SHA256's 8160-byte limit.
@@ -48,7 +63,7 @@ impl SecretKeys {
             .expect("4 bytes is a valid HKDF output length");
         let cipher = |label: &[u8]| Aes256Gcm::new(&Key::<Aes256Gcm>::from(*expand(label)));
         SecretKeys {
-            id,
+            id: secret_id(secret),
             client_key: cipher(LABEL_CLIENT_KEY),
             access_token: cipher(LABEL_ACCESS_TOKEN),
             access_nonce: expand(LABEL_ACCESS_NONCE),

@@ -40,8 +40,10 @@
 mod access;
 mod allowlist;
 mod authorization;
+mod check;
 mod claims;
 mod config;
+mod config_file;
 mod env_file;
 mod error;
 mod issue;
@@ -56,11 +58,13 @@ pub use access::{
 };
 pub use allowlist::Allowlist;
 pub use authorization::bearer_token;
+pub use check::{CheckReport, Finding, Severity};
 pub use claims::{
     Claims, MAX_CLAIMS_LEN, MAX_EXPIRES_AT, MAX_METADATA, MAX_METADATA_KEY_LEN,
     MAX_METADATA_VALUE_LEN, MAX_NAME_LEN, MAX_SCOPE_LEN, MAX_SCOPES, MAX_SESSION_ID_LEN,
 };
 pub use config::{CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, Config};
+pub use config_file::{ConfigFile, ConfigFileError, Initialized, Revoked, Rotated};
 #[doc(hidden)]
 pub use env_file::CommitStage;
 pub use env_file::{EnvFile, EnvFileError, is_readable_by_others};

@@ -80,6 +80,13 @@ impl ClientSecret {
         Zeroizing::new(hex::encode(self.0))
     }
 
+    /// The secret's public identifier (8 hex characters): every token minted under the secret
+    /// carries it, so it can be shown and logged to tell secrets apart.
+    #[must_use]
+    pub fn id(&self) -> String {
+        hex::encode(crate::keys::secret_id(self))
+    }
+
     pub(crate) fn as_bytes(&self) -> &[u8; SECRET_LEN] {
         &self.0
     }

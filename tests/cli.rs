@@ -1,5 +1,7 @@
 //! The `issue-client-key` binary, run as a user would, in a temporary directory.
 
+#![cfg(feature = "cli")]
+
 use std::path::Path;
 
 use assert_cmd::Command;

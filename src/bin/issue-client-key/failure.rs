@@ -3,7 +3,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use client_keys::{ClaimError, ConfigError, VerifyError};
+use client_keys::{ClaimError, ConfigError, ConfigFileError, VerifyError};
 
 /// Why the command failed. `Display` never contains a secret or a token.
 #[derive(Debug)]
@@ -18,17 +18,18 @@ pub(crate) enum Failure {
     Io(String),
     /// The token was refused (exit 1).
     Rejected(VerifyError),
-    /// What was asked for is not there, e.g. revoking an id not in CLIENT_KEYS (exit 1).
-    NotFound(String),
+    /// Editing the .env file was refused (exit 2, or 1 when the key id was not listed).
+    ConfigFile(ConfigFileError),
+    /// `check` found errors; the report is already printed (exit 2).
+    Unhealthy,
 }
 
 impl Failure {
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
-            Failure::Rejected(_) | Failure::NotFound(_) => ExitCode::from(1),
-            Failure::Usage(_) | Failure::Config(_) | Failure::Claim(_) | Failure::Io(_) => {
-                ExitCode::from(2)
-            }
+            Failure::Rejected(_) => ExitCode::from(1),
+            Failure::ConfigFile(e) if e.is_not_found() => ExitCode::from(1),
+            _ => ExitCode::from(2),
         }
     }
 }
@@ -36,11 +37,34 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Usage(text) | Failure::Io(text) | Failure::NotFound(text) => f.write_str(text),
-            Failure::Config(e) => write!(f, "{e}"),
+            Failure::Usage(text) | Failure::Io(text) => f.write_str(text),
+            Failure::Config(e) => with_causes(f, e),
             Failure::Claim(e) => write!(f, "{e}"),
             Failure::Rejected(e) => write!(f, "token rejected: {e}"),
+            Failure::ConfigFile(e) => with_causes(f, e),
+            Failure::Unhealthy => f.write_str("the configuration is not healthy (see above)"),
         }
+    }
+}
+
+/// The error, then each underlying cause not already in its text (e.g. the OS's reason).
+fn with_causes(f: &mut fmt::Formatter<'_>, error: &dyn std::error::Error) -> fmt::Result {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let more = e.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = e.source();
+    }
+    f.write_str(&text)
+}
+
+impl From<ConfigFileError> for Failure {
+    fn from(e: ConfigFileError) -> Failure {
+        Failure::ConfigFile(e)
     }
 }
 

@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use clap::Parser;
 use client_keys::{
-    AccessRequest, Claims, ClientSecret, Config, ExchangeError, Inspection, Issuer, Verifier,
-    VerifiedKey,
+    AccessRequest, CLIENT_KEYS, CLIENT_SECRET, CheckReport, Claims, ClientSecret, Config,
+    ConfigFile, ExchangeError, Inspection, Issuer, TokenKind, Verifier, VerifiedKey,
+    is_readable_by_others,
 };
 use serde_json::{Map, Value, json};
 use zeroize::Zeroizing;
 
-use crate::cli::{Cli, Command, EnvFileArg, ExchangeArgs, IssueArgs, TokenArg};
+use crate::cli::{Cli, Command, EnvFileArg, ExchangeArgs, IssueArgs, RevokeArgs, TokenArg};
 use crate::failure::Failure;
 
 fn main() -> ExitCode {
@@ -27,9 +28,10 @@ fn main() -> ExitCode {
         Some(Command::Verify(args)) => verify(&args),
         Some(Command::Inspect(args)) => inspect(&args),
         Some(Command::Exchange(args)) => exchange(&args),
-        Some(Command::Init(_) | Command::Revoke(_) | Command::Rotate(_) | Command::Check(_)) => {
-            Err(Failure::Usage("this command is not available yet".into()))
-        }
+        Some(Command::Init(args)) => init(&args),
+        Some(Command::Revoke(args)) => revoke(&args),
+        Some(Command::Rotate(args)) => rotate(&args),
+        Some(Command::Check(args)) => check(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,19 +47,126 @@ fn issue(args: &IssueArgs) -> Result<(), Failure> {
     let claims = claims_from(args)?;
     let config = load_config(&args.env)?;
     let issued = Issuer::from_secret(config.secret()).issue(&claims)?;
+    let key_id = issued.key_id();
+    // Saved before anything is printed: a printed token always has its key id saved.
+    let saved = if args.save {
+        let file = env_file(&args.env);
+        file.save_key_id(key_id)?;
+        Some(file)
+    } else {
+        None
+    };
     let output = Zeroizing::new(format!(
         "{{\"key_id\": \"{}\", \"key_access_token\": \"{}\"}}\n",
         issued.key_id(),
         issued.token().expose_secret()
     ));
     write_stdout(&output)?;
-    let key_id = issued.key_id();
+    match saved {
+        Some(file) => {
+            eprintln!("Saved key_id {key_id} to CLIENT_KEYS in {}.", file.path().display());
+            if std::env::var_os(CLIENT_KEYS).is_some() {
+                eprintln!(
+                    "warning: CLIENT_KEYS is also set in the environment, which wins over the \
+                     file: add the key_id there too"
+                );
+            }
+            eprintln!(
+                "Next: reload or restart the servers that read it, then hand the \
+                 key_access_token to the client over a secure channel."
+            );
+        }
+        None => eprintln!(
+            "Next: add the key_id to CLIENT_KEYS (e.g. `CLIENT_KEYS=\"..., {key_id}\"`) or mint \
+             with --save, then hand the key_access_token to the client over a secure channel."
+        ),
+    }
     eprintln!(
-        "Next: add the key_id to CLIENT_KEYS (e.g. `CLIENT_KEYS=..., {key_id}`) or mint with \
-         --save, then hand the key_access_token to the client over a secure channel.\n\
-         The token cannot be shown again: if it is lost, issue a new key and revoke this one."
+        "The token cannot be shown again: if it is lost, issue a new key and revoke this one."
     );
     Ok(())
+}
+
+/// Creates the `.env` file with a fresh secret.
+fn init(args: &EnvFileArg) -> Result<(), Failure> {
+    let file = env_file(args);
+    let done = file.init()?;
+    let path = file.path().display();
+    if done.created {
+        eprintln!("Created {path} (mode 0600) with a fresh CLIENT_SECRET (secret id {}) and an empty CLIENT_KEYS.", done.secret_id);
+    } else {
+        let keys = if done.added_client_keys { " and an empty CLIENT_KEYS" } else { "" };
+        eprintln!("Added a fresh CLIENT_SECRET (secret id {}){keys} to {path}; the rest of the file is unchanged.", done.secret_id);
+    }
+    if is_readable_by_others(file.path()).unwrap_or(false) {
+        eprintln!(
+            "warning: {path} now holds CLIENT_SECRET and is readable by group or others: run `chmod 600 {path}`"
+        );
+    }
+    eprintln!("Next: `issue-client-key --save --name CLIENT` mints a key and adds its id to CLIENT_KEYS. Keep {path} out of version control.");
+    Ok(())
+}
+
+/// Removes a key id from `CLIENT_KEYS`.
+fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
+    let input = read_token(Some(args.key.as_str()))?;
+    let prefixes = [TokenKind::ClientKey.prefix(), TokenKind::AccessToken.prefix()];
+    let entry = if prefixes.iter().any(|p| input.starts_with(p)) {
+        let config = load_config(&args.env)?;
+        let allowlist = config.allowlist().cloned().unwrap_or_default();
+        let found = Verifier::from_config(&config.with_allowlist(allowlist))?
+            .inspect(&input)
+            .map_err(Failure::Rejected)?;
+        found.key_id().to_string()
+    } else {
+        input.to_string()
+    };
+    let file = env_file(&args.env);
+    let revoked = file.revoke(&entry)?;
+    println!(
+        "revoked {} (removed from CLIENT_KEYS in {}; {} key(s) remain)",
+        revoked.entry,
+        file.path().display(),
+        revoked.remaining
+    );
+    if std::env::var_os(CLIENT_KEYS).is_some() {
+        eprintln!("warning: CLIENT_KEYS is also set in the environment, which wins over the file: remove the id there too");
+    }
+    eprintln!("Reload or restart the servers that read {} for the revocation to take effect (the example server reloads on SIGHUP).", file.path().display());
+    Ok(())
+}
+
+/// Replaces the secret, keeping the old one for verification.
+fn rotate(args: &EnvFileArg) -> Result<(), Failure> {
+    let file = env_file(args);
+    let done = file.rotate()?;
+    let path = file.path().display();
+    eprintln!(
+        "Rotated CLIENT_SECRET in {path}: new keys are minted under secret id {new}.\n\
+         The old secret (id {old}) is now first in CLIENT_SECRET_PREVIOUS ({n} secret(s) there): \
+         keys minted under it keep verifying until you remove it from CLIENT_SECRET_PREVIOUS.\n\
+         Next: reload or restart your servers, issue new keys to clients (`issue-client-key --save`), \
+         revoke their old ones, then remove the old secret from CLIENT_SECRET_PREVIOUS.",
+        new = done.new_secret_id,
+        old = done.old_secret_id,
+        n = done.previous_secrets,
+    );
+    if std::env::var_os(CLIENT_SECRET).is_some() {
+        eprintln!("warning: CLIENT_SECRET is also set in the environment, which wins over {path}: update it there too");
+    }
+    Ok(())
+}
+
+/// Prints a health report of the configuration.
+fn check(args: &EnvFileArg) -> Result<(), Failure> {
+    let report = CheckReport::run(args.env_file.as_deref());
+    write_stdout(&format!("{report}\n"))?;
+    if report.is_healthy() { Ok(()) } else { Err(Failure::Unhealthy) }
+}
+
+/// The file that `--save`, `init`, `revoke` and `rotate` edit.
+fn env_file(args: &EnvFileArg) -> ConfigFile {
+    ConfigFile::new(args.env_file.clone().unwrap_or_else(|| ".env".into()))
 }
 
 /// Prints a fresh `CLIENT_SECRET`.
@@ -126,11 +235,22 @@ fn inspect(args: &TokenArg) -> Result<(), Failure> {
     print_json(&inspection_json(&found, keys_set))
 }
 
+/// Reads the configuration, warning when the file holding `CLIENT_SECRET` is not private.
 fn load_config(env: &EnvFileArg) -> Result<Config, Failure> {
-    Ok(match &env.env_file {
+    let config = match &env.env_file {
         Some(path) => Config::from_env_file(path)?,
         None => Config::from_env()?,
-    })
+    };
+    if let Some(path) = config.secret_file() {
+        if is_readable_by_others(path).unwrap_or(false) {
+            eprintln!(
+                "warning: {} holds CLIENT_SECRET and is readable by group or others: run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(config)
 }
 
 fn claims_from(args: &IssueArgs) -> Result<Claims, Failure> {
@@ -225,9 +345,9 @@ fn claims_json(key_id: String, claims: &Claims) -> Map<String, Value> {
     object
 }
 
-fn kind_name(kind: client_keys::TokenKind) -> &'static str {
+fn kind_name(kind: TokenKind) -> &'static str {
     match kind {
-        client_keys::TokenKind::AccessToken => "access_token",
+        TokenKind::AccessToken => "access_token",
         _ => "client_key",
     }
 }

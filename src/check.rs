@@ -1,0 +1,282 @@
+//! `issue-client-key check`: a health report on the configuration that never shows a secret.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::allowlist::{Allowlist, entries};
+use crate::config::{
+    CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, EnvSource, Missing, Origin,
+};
+use crate::env_file::is_readable_by_others;
+use crate::error::ConfigError;
+use crate::secret::ClientSecret;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// All is well.
+    Ok,
+    /// Works, but probably not as intended.
+    Warning,
+    /// Servers would refuse to start or would refuse every key.
+    Error,
+}
+
+/// One line of a [`CheckReport`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// How serious it is.
+    pub severity: Severity,
+    /// What was found, and the fix when there is one. Never a secret.
+    pub message: String,
+}
+
+/// The findings of [`CheckReport::run`], in the order they were made.
+///
+/// ```
+/// use client_keys::{CheckReport, Severity};
+///
+/// # let dir = tempfile::tempdir()?;
+/// let path = dir.path().join(".env");
+/// std::fs::write(&path, "CLIENT_SECRET=not-hex\n")?;
+/// let report = CheckReport::run(Some(&path));
+/// assert!(!report.is_healthy());
+/// assert!(report.findings().iter().any(|f| f.severity == Severity::Error
+///     && f.message.contains("CLIENT_SECRET")));
+/// assert!(!report.to_string().contains("not-hex"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    findings: Vec<Finding>,
+}
+
+impl CheckReport {
+    /// Checks the configuration as a server would read it: the environment, over `env_file`
+    /// (or `.env` in the current directory when `None`, which may be absent).
+    #[must_use]
+    pub fn run(env_file: Option<&Path>) -> CheckReport {
+        let mut report = CheckReport::default();
+        let source = report.check_file(env_file);
+        let secret = report.check_secret(&source);
+        report.check_previous(&source, secret.as_ref());
+        report.check_keys(&source);
+        report
+    }
+
+    /// The findings.
+    #[must_use]
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// Whether nothing is an error (warnings allowed).
+    #[must_use]
+    pub fn is_healthy(&self) -> bool {
+        self.findings.iter().all(|f| f.severity != Severity::Error)
+    }
+
+    fn push(&mut self, severity: Severity, message: impl Into<String>) {
+        self.findings.push(Finding { severity, message: message.into() });
+    }
+
+    fn check_file(&mut self, env_file: Option<&Path>) -> EnvSource {
+        let (path, missing) = match env_file {
+            Some(path) => (path, Missing::Refused),
+            None => (Path::new(".env"), Missing::Allowed),
+        };
+        let source = match EnvSource::load(path, missing) {
+            Ok(source) => source,
+            Err(e) => {
+                self.push(Severity::Error, e.to_string());
+                return EnvSource::empty();
+            }
+        };
+        let Some(path) = source.path() else {
+            self.push(Severity::Ok, "no .env file here: reading the environment only");
+            return source;
+        };
+        self.push(Severity::Ok, format!("{} parses", path.display()));
+        match is_readable_by_others(path) {
+            Ok(true) => self.push(
+                Severity::Warning,
+                format!(
+                    "{} is readable by group or others and may hold CLIENT_SECRET: run `chmod \
+                     600 {}`",
+                    path.display(),
+                    path.display()
+                ),
+            ),
+            Ok(false) => self.push(Severity::Ok, format!("{} is private to its owner", path.display())),
+            Err(e) => self.push(Severity::Warning, format!("cannot read the permissions of {}: {e}", path.display())),
+        }
+        for name in [CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS] {
+            let n = source.definitions(name);
+            if n > 1 {
+                self.push(
+                    Severity::Error,
+                    format!(
+                        "{name} is defined {n} times in {}: only the first counts and the tool \
+                         refuses to edit it; keep one definition",
+                        path.display()
+                    ),
+                );
+            }
+            if source.origin(name) == Origin::Environment
+                && source.file_value(name).is_some()
+                && std::env::var(name).ok().as_deref() != source.file_value(name)
+            {
+                self.push(
+                    Severity::Warning,
+                    format!(
+                        "{name} is set both in the environment and in {}, with different \
+                         values: the environment wins",
+                        path.display()
+                    ),
+                );
+            }
+        }
+        source
+    }
+
+    fn check_secret(&mut self, source: &EnvSource) -> Option<ClientSecret> {
+        let text = match source.get(CLIENT_SECRET) {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                self.push(Severity::Error, ConfigError::MissingSecret.to_string());
+                return None;
+            }
+            Err(e) => {
+                self.push(Severity::Error, e.to_string());
+                return None;
+            }
+        };
+        match ClientSecret::from_hex(&text) {
+            Ok(secret) => {
+                self.push(
+                    Severity::Ok,
+                    format!(
+                        "CLIENT_SECRET is valid (secret id {}, from {})",
+                        secret.id(),
+                        origin_name(source, CLIENT_SECRET)
+                    ),
+                );
+                Some(secret)
+            }
+            Err(problem) => {
+                let e = ConfigError::InvalidSecret { variable: CLIENT_SECRET.into(), problem };
+                self.push(Severity::Error, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn check_previous(&mut self, source: &EnvSource, current: Option<&ClientSecret>) {
+        let text = match source.get(CLIENT_SECRET_PREVIOUS) {
+            Ok(Some(text)) => text,
+            Ok(None) => return,
+            Err(e) => return self.push(Severity::Error, e.to_string()),
+        };
+        let current_id = current.map(ClientSecret::id);
+        let mut ids = Vec::new();
+        let mut seen = Vec::new();
+        for (i, entry) in entries(&text).enumerate() {
+            let variable = format!("{CLIENT_SECRET_PREVIOUS} entry {}", i + 1);
+            match ClientSecret::from_hex(entry) {
+                Ok(secret) => {
+                    let id = secret.id();
+                    let hex = secret.to_hex();
+                    if seen.contains(&hex) {
+                        self.push(Severity::Warning, format!("{variable} repeats an earlier entry: remove it"));
+                    } else if Some(&id) == current_id.as_ref() {
+                        self.push(
+                            Severity::Warning,
+                            format!("{variable} is the current CLIENT_SECRET: remove it"),
+                        );
+                    }
+                    seen.push(hex);
+                    ids.push(id);
+                }
+                Err(problem) => {
+                    let e = ConfigError::InvalidSecret { variable, problem };
+                    self.push(Severity::Error, e.to_string());
+                }
+            }
+        }
+        if !ids.is_empty() {
+            self.push(
+                Severity::Ok,
+                format!(
+                    "CLIENT_SECRET_PREVIOUS holds {} secret(s) whose keys still verify (ids {})",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            );
+        }
+    }
+
+    fn check_keys(&mut self, source: &EnvSource) {
+        let text = match source.get(CLIENT_KEYS) {
+            Ok(Some(text)) => text,
+            Ok(None) => return self.push(Severity::Error, ConfigError::MissingKeys.to_string()),
+            Err(e) => return self.push(Severity::Error, e.to_string()),
+        };
+        let list = Allowlist::parse(&text);
+        if list.is_empty() {
+            self.push(
+                Severity::Warning,
+                "CLIENT_KEYS is empty: every key is refused (add ids with `issue-client-key --save`)",
+            );
+        } else {
+            self.push(
+                Severity::Ok,
+                format!("CLIENT_KEYS allows {} key(s) (from {})", list.len(), origin_name(source, CLIENT_KEYS)),
+            );
+        }
+        if list.duplicates() > 0 {
+            self.push(
+                Severity::Warning,
+                format!("CLIENT_KEYS lists {} id(s) more than once: remove the repeats", list.duplicates()),
+            );
+        }
+        let legacy = list.legacy_entries();
+        if !legacy.is_empty() {
+            self.push(
+                Severity::Warning,
+                format!(
+                    "CLIENT_KEYS has {} entr(ies) that are not 32-hex key ids ({}): no token \
+                     minted by this tool can match them",
+                    legacy.len(),
+                    legacy.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+fn origin_name(source: &EnvSource, name: &str) -> String {
+    match (source.origin(name), source.path()) {
+        (Origin::File, Some(path)) => path.display().to_string(),
+        _ => "the environment".to_owned(),
+    }
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in &self.findings {
+            let label = match finding.severity {
+                Severity::Ok => "ok",
+                Severity::Warning => "warning",
+                Severity::Error => "error",
+            };
+            writeln!(f, "{label:>7}: {}", finding.message)?;
+        }
+        let errors = self.findings.iter().filter(|x| x.severity == Severity::Error).count();
+        let warnings = self.findings.iter().filter(|x| x.severity == Severity::Warning).count();
+        if errors == 0 {
+            write!(f, "healthy ({warnings} warning(s))")
+        } else {
+            write!(f, "not healthy: {errors} error(s), {warnings} warning(s)")
+        }
+    }
+}

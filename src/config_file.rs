@@ -1,0 +1,281 @@
+//! The operator's edits of the `.env` file: init, save a key id, revoke, rotate the secret.
+//!
+//! Every edit goes through [`EnvFile`]: one locked, atomic, self-checked rewrite that leaves
+//! every other byte of the file as it was.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::allowlist::entries;
+use crate::config::{CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS};
+use crate::env_file::{EnvFile, EnvFileError};
+use crate::error::SecretProblem;
+use crate::key_id::KeyId;
+use crate::secret::ClientSecret;
+
+/// A `.env` file holding `CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS` and `CLIENT_KEYS`, and the
+/// operator's edits of it.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// use client_keys::{ConfigFile, KeyId};
+///
+/// let file = ConfigFile::new(dir.path().join(".env"));
+/// file.init()?;                         // fresh CLIENT_SECRET, empty CLIENT_KEYS, mode 0600
+/// let id = KeyId::generate();
+/// file.save_key_id(id)?;                // CLIENT_KEYS=<id>
+/// let revoked = file.revoke(&id.to_string())?;
+/// assert_eq!(revoked.remaining, 0);
+/// let rotation = file.rotate()?;        // old secret moves to CLIENT_SECRET_PREVIOUS
+/// assert_eq!(rotation.previous_secrets, 1);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    path: PathBuf,
+}
+
+/// What [`ConfigFile::init`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Initialized {
+    /// Whether the file was created (otherwise the variables were added to it).
+    pub created: bool,
+    /// Whether `CLIENT_KEYS` was added (it is kept when already present).
+    pub added_client_keys: bool,
+    /// The public identifier of the new secret.
+    pub secret_id: String,
+}
+
+/// What [`ConfigFile::revoke`] removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Revoked {
+    /// The entry removed from `CLIENT_KEYS`, as it was written there.
+    pub entry: String,
+    /// How many entries remain.
+    pub remaining: usize,
+}
+
+/// What [`ConfigFile::rotate`] changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Rotated {
+    /// The identifier of the secret that was current and is now the first previous one.
+    pub old_secret_id: String,
+    /// The identifier of the new current secret.
+    pub new_secret_id: String,
+    /// How many secrets `CLIENT_SECRET_PREVIOUS` now holds.
+    pub previous_secrets: usize,
+}
+
+/// An operator's edit was refused; nothing was written.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigFileError {
+    /// Reading, parsing or writing the file failed.
+    EnvFile(EnvFileError),
+    /// `init` found a `CLIENT_SECRET` already there.
+    AlreadyInitialized {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file has no `CLIENT_SECRET` to rotate.
+    NoSecret {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file's `CLIENT_SECRET` (or an entry of `CLIENT_SECRET_PREVIOUS`) is malformed.
+    InvalidSecret {
+        /// The file.
+        path: PathBuf,
+        /// Which variable.
+        variable: String,
+        /// What is wrong.
+        problem: SecretProblem,
+    },
+    /// `revoke` did not find the key id in `CLIENT_KEYS`.
+    NotListed {
+        /// The file.
+        path: PathBuf,
+        /// What was looked for.
+        entry: String,
+    },
+}
+
+impl ConfigFileError {
+    /// Whether the error means "not found" (the CLI exits 1) rather than a usage or
+    /// configuration error (exit 2).
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ConfigFileError::NotListed { .. })
+    }
+}
+
+impl fmt::Display for ConfigFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigFileError::EnvFile(e) => write!(f, "{e}"),
+            ConfigFileError::AlreadyInitialized { path } => write!(
+                f,
+                "{} already has a CLIENT_SECRET; it was left unchanged (to replace the secret \
+                 and keep existing keys working, run `issue-client-key rotate`)",
+                path.display()
+            ),
+            ConfigFileError::NoSecret { path } => write!(
+                f,
+                "{} has no CLIENT_SECRET to rotate: run `issue-client-key init` first",
+                path.display()
+            ),
+            ConfigFileError::InvalidSecret { path, variable, problem } => write!(
+                f,
+                "{variable} in {} {problem}; it must be exactly 64 hexadecimal characters: fix \
+                 it before rotating (nothing was changed)",
+                path.display()
+            ),
+            ConfigFileError::NotListed { path, entry } => {
+                write!(f, "{entry} is not in CLIENT_KEYS in {}: nothing to revoke", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigFileError::EnvFile(e) => Some(e),
+            ConfigFileError::InvalidSecret { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+}
+
+impl From<EnvFileError> for ConfigFileError {
+    fn from(e: EnvFileError) -> ConfigFileError {
+        ConfigFileError::EnvFile(e)
+    }
+}
+
+impl ConfigFile {
+    /// The file at `path` (it need not exist yet).
+    #[must_use]
+    pub fn new(path: impl Into<PathBuf>) -> ConfigFile {
+        ConfigFile { path: path.into() }
+    }
+
+    /// The path as given.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a fresh `CLIENT_SECRET` and, if absent, an empty `CLIENT_KEYS`.
+    ///
+    /// Creates the file with mode 0600 if needed, and otherwise keeps everything in it.
+    /// Refuses, changing nothing, if the file already has a `CLIENT_SECRET`.
+    pub fn init(&self) -> Result<Initialized, ConfigFileError> {
+        let mut file = EnvFile::open(&self.path)?;
+        if file.get(CLIENT_SECRET).is_some() {
+            return Err(ConfigFileError::AlreadyInitialized { path: self.path.clone() });
+        }
+        let created = !file.exists();
+        let secret = ClientSecret::generate();
+        file.set(CLIENT_SECRET, &secret.to_hex())?;
+        let added_client_keys = file.get(CLIENT_KEYS).is_none();
+        if added_client_keys {
+            file.set(CLIENT_KEYS, "")?;
+        }
+        file.commit()?;
+        Ok(Initialized { created, added_client_keys, secret_id: secret.id() })
+    }
+
+    /// Appends `key_id` to `CLIENT_KEYS` (creating the variable if absent), keeping the
+    /// existing entries and their order, separated by `, `. Saving an id that is already
+    /// listed changes nothing.
+    pub fn save_key_id(&self, key_id: KeyId) -> Result<(), ConfigFileError> {
+        let mut file = EnvFile::open(&self.path)?;
+        let current = file.get(CLIENT_KEYS).unwrap_or_default();
+        let mut list: Vec<&str> = entries(current).collect();
+        if list.iter().any(|e| e.parse::<KeyId>() == Ok(key_id)) {
+            return Ok(());
+        }
+        let id = key_id.to_string();
+        list.push(&id);
+        let value = list.join(", ");
+        file.set(CLIENT_KEYS, &value)?;
+        file.commit()?;
+        Ok(())
+    }
+
+    /// Removes `entry` (a key id in either case, or any other listed id) from `CLIENT_KEYS`,
+    /// every occurrence of it, keeping the other entries in order.
+    pub fn revoke(&self, entry: &str) -> Result<Revoked, ConfigFileError> {
+        let entry = entry.trim();
+        let mut file = EnvFile::open(&self.path)?;
+        let current = file.get(CLIENT_KEYS).unwrap_or_default();
+        let wanted = entry.parse::<KeyId>().ok();
+        let matches = |e: &str| match wanted {
+            Some(id) => e.parse::<KeyId>() == Ok(id),
+            None => e == entry,
+        };
+        let (removed, kept): (Vec<&str>, Vec<&str>) = entries(current).partition(|e| matches(e));
+        let Some(first) = removed.first() else {
+            return Err(ConfigFileError::NotListed {
+                path: self.path.clone(),
+                entry: entry.to_owned(),
+            });
+        };
+        let revoked = Revoked { entry: (*first).to_owned(), remaining: kept.len() };
+        let value = kept.join(", ");
+        file.set(CLIENT_KEYS, &value)?;
+        file.commit()?;
+        Ok(revoked)
+    }
+
+    /// Writes a fresh `CLIENT_SECRET` and moves the old one to the front of
+    /// `CLIENT_SECRET_PREVIOUS`, in one atomic edit.
+    ///
+    /// Keys minted under the old secret keep verifying while it stays in
+    /// `CLIENT_SECRET_PREVIOUS`. Refuses if the file has no valid `CLIENT_SECRET` or a
+    /// malformed previous secret (so garbage is never carried along).
+    pub fn rotate(&self) -> Result<Rotated, ConfigFileError> {
+        let mut file = EnvFile::open(&self.path)?;
+        let invalid = |variable: String, problem| ConfigFileError::InvalidSecret {
+            path: self.path.clone(),
+            variable,
+            problem,
+        };
+        let old_text = Zeroizing::new(
+            file.get(CLIENT_SECRET)
+                .ok_or_else(|| ConfigFileError::NoSecret { path: self.path.clone() })?
+                .to_owned(),
+        );
+        let old = ClientSecret::from_hex(&old_text)
+            .map_err(|p| invalid(CLIENT_SECRET.to_owned(), p))?;
+        let old_hex = old.to_hex();
+        let mut previous: Vec<Zeroizing<String>> = vec![old_hex];
+        for (i, entry) in entries(file.get(CLIENT_SECRET_PREVIOUS).unwrap_or_default()).enumerate() {
+            let secret = ClientSecret::from_hex(entry)
+                .map_err(|p| invalid(format!("{CLIENT_SECRET_PREVIOUS} entry {}", i + 1), p))?;
+            let hex = secret.to_hex();
+            if !previous.contains(&hex) {
+                previous.push(hex);
+            }
+        }
+        let new = ClientSecret::generate();
+        let joined = Zeroizing::new(
+            previous.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+        );
+        file.set(CLIENT_SECRET, &new.to_hex())?;
+        file.set(CLIENT_SECRET_PREVIOUS, &joined)?;
+        file.commit()?;
+        Ok(Rotated {
+            old_secret_id: old.id(),
+            new_secret_id: new.id(),
+            previous_secrets: previous.len(),
+        })
+    }
+}
