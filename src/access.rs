@@ -203,17 +203,23 @@ impl Verifier {
         request: &AccessRequest,
         now: u64,
     ) -> Result<AccessToken, ExchangeError> {
-        let parent = self.verify_client_key(client_key).map_err(ExchangeError::InvalidClient)?;
+        let parent = self
+            .verify_client_key(client_key)
+            .map_err(ExchangeError::InvalidClient)?;
         let scopes = match request.scopes() {
             None => parent.scopes().to_vec(),
             Some(asked) => {
                 if let Some(scope) = asked.iter().find(|s| !parent.has_scope(s)) {
-                    return Err(ExchangeError::ScopeNotGranted { scope: scope.clone() });
+                    return Err(ExchangeError::ScopeNotGranted {
+                        scope: scope.clone(),
+                    });
                 }
                 asked.to_vec()
             }
         };
-        let ttl = request.ttl.map_or(DEFAULT_ACCESS_TTL.as_secs(), |t| t.as_secs());
+        let ttl = request
+            .ttl
+            .map_or(DEFAULT_ACCESS_TTL.as_secs(), |t| t.as_secs());
         if ttl == 0 {
             return Err(ExchangeError::InvalidRequest(ClaimError::ExpiryInPast));
         }
@@ -224,7 +230,10 @@ impl Verifier {
         }
         let claims = scopes
             .into_iter()
-            .fold(Claims::new().with_expires_at(expires_at), Claims::with_scope)
+            .fold(
+                Claims::new().with_expires_at(expires_at),
+                Claims::with_scope,
+            )
             .with_session_id(request.session_id.clone());
         claims.validate().map_err(ExchangeError::InvalidRequest)?;
         Ok(AccessToken {
@@ -255,7 +264,10 @@ pub(crate) fn mint(keys: &SecretKeys, parent: KeyId, claims: &Claims) -> SecretT
 
 /// `HMAC-SHA256(access_nonce_key, aad || plaintext)[..12]`.
 fn synthetic_nonce(keys: &SecretKeys, plaintext: &[u8]) -> [u8; NONCE_LEN] {
-    let aad = token::aad(TokenKind::AccessToken, &token::header(TokenKind::AccessToken, keys.id()));
+    let aad = token::aad(
+        TokenKind::AccessToken,
+        &token::header(TokenKind::AccessToken, keys.id()),
+    );
     #[allow(clippy::expect_used)]
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(keys.access_nonce_key())
         .expect("HMAC takes a key of any length");
@@ -296,7 +308,9 @@ mod tests {
         assert_eq!(a.expires_in(), a.expires_at() - NOW);
         assert_eq!(b.expires_in(), a.expires_at() - NOW - 1799);
         // The next window, another session, other scopes or another lifetime: another token.
-        let next = verifier.exchange_at(&key, &request, window_start(NOW, 7200) + 1800).expect("c");
+        let next = verifier
+            .exchange_at(&key, &request, window_start(NOW, 7200) + 1800)
+            .expect("c");
         let other_session = verifier
             .exchange_at(&key, &AccessRequest::new().with_session_id("s2"), NOW)
             .expect("d");
@@ -304,26 +318,41 @@ mod tests {
             .exchange_at(&key, &request.clone().with_scope("read"), NOW)
             .expect("e");
         let shorter = verifier
-            .exchange_at(&key, &request.clone().with_ttl(Duration::from_secs(600)), NOW)
+            .exchange_at(
+                &key,
+                &request.clone().with_ttl(Duration::from_secs(600)),
+                NOW,
+            )
             .expect("f");
-        let tokens: std::collections::HashSet<&str> = [&a, &next, &other_session, &narrower, &shorter]
-            .iter()
-            .map(|t| t.token().expose_secret())
-            .collect();
+        let tokens: std::collections::HashSet<&str> =
+            [&a, &next, &other_session, &narrower, &shorter]
+                .iter()
+                .map(|t| t.token().expose_secret())
+                .collect();
         assert_eq!(tokens.len(), 5);
     }
 
     #[test]
     fn lifetimes_are_capped_by_the_server_and_the_parent() {
         let (verifier, key) = parent(&Claims::new().with_expires_at(NOW + 600));
-        let t = verifier.exchange_at(&key, &AccessRequest::new(), NOW).expect("t");
+        let t = verifier
+            .exchange_at(&key, &AccessRequest::new(), NOW)
+            .expect("t");
         assert_eq!(t.expires_at(), NOW + 600, "never outlives its parent");
         let (verifier, key) = parent(&Claims::new());
         let verifier = verifier.with_max_access_ttl(Duration::from_secs(300));
         let t = verifier
-            .exchange_at(&key, &AccessRequest::new().with_ttl(Duration::from_secs(86_400)), NOW)
+            .exchange_at(
+                &key,
+                &AccessRequest::new().with_ttl(Duration::from_secs(86_400)),
+                NOW,
+            )
             .expect("t");
-        assert!(t.expires_at() <= NOW + 300 && t.expires_at() > NOW + 225, "{}", t.expires_at());
+        assert!(
+            t.expires_at() <= NOW + 300 && t.expires_at() > NOW + 225,
+            "{}",
+            t.expires_at()
+        );
         let zero = AccessRequest::new().with_ttl(Duration::ZERO);
         assert!(matches!(
             verifier.exchange_at(&key, &zero, NOW),
@@ -333,10 +362,9 @@ mod tests {
 
     #[test]
     fn minting_reproduces_the_access_token_vectors() {
-        let doc: serde_json::Value = serde_json::from_str(include_str!(
-            "../tests/vectors/access_token_v1.json"
-        ))
-        .expect("json");
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/vectors/access_token_v1.json"))
+                .expect("json");
         let cases = doc["valid"].as_array().expect("valid");
         assert!(cases.len() >= 3);
         for case in cases {

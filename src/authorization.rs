@@ -29,12 +29,12 @@ pub fn bearer_token(header_value: &str) -> Result<&str, VerifyError> {
     let scheme_len = bytes.iter().position(|&b| b == b' ').unwrap_or(bytes.len());
     let (scheme, rest) = bytes.split_at(scheme_len);
     if !scheme.eq_ignore_ascii_case(b"bearer") {
-        return if scheme.is_empty() || scheme.iter().all(|&b| is_tchar(b)) {
-            Err(VerifyError::NotBearer)
-        } else {
-            Err(VerifyError::InvalidHeader(
+        return match scheme.iter().find(|&&b| !is_tchar(b)) {
+            None => Err(VerifyError::NotBearer),
+            Some(&bad) => Err(VerifyError::InvalidHeader(describe(
+                bad,
                 "the authorization scheme is not a valid token",
-            ))
+            ))),
         };
     }
     let token = &rest[rest.iter().take_while(|&&b| b == b' ').count()..];
@@ -53,14 +53,22 @@ pub fn bearer_token(header_value: &str) -> Result<&str, VerifyError> {
     if let Some(&bad) = token[..body_len].iter().find(|&&b| !is_b64token_char(b)) {
         return Err(VerifyError::InvalidHeader(match bad {
             b' ' => "more than one token after Bearer",
-            b'\t' => "a tab in the Authorization header",
-            0..=0x1f | 0x7f => "a control character in the Authorization header",
-            0x80.. => "a non-ASCII character in the Authorization header",
-            _ => "the Bearer token is not a b64token",
+            _ => describe(bad, "the Bearer token is not a b64token"),
         }));
     }
     // Only ASCII was accepted, so this slice is on character boundaries.
     Ok(&value[value.len() - token.len()..])
+}
+
+/// What is wrong with a byte that may not stand where it stands; `otherwise` for a visible
+/// ASCII character.
+fn describe(bad: u8, otherwise: &'static str) -> &'static str {
+    match bad {
+        b'\t' => "a tab in the Authorization header",
+        0..=0x1f | 0x7f => "a control character in the Authorization header",
+        0x80.. => "a non-ASCII character in the Authorization header",
+        _ => otherwise,
+    }
 }
 
 /// RFC 6750 `b64token` characters (before any trailing `=`).
@@ -143,6 +151,12 @@ mod tests {
             let err = bearer_token(value).unwrap_err();
             assert!(err.is_invalid_request(), "{value:?}: {err:?}");
         }
+        assert_eq!(
+            bearer_token("Bearer\tabc"),
+            Err(VerifyError::InvalidHeader(
+                "a tab in the Authorization header"
+            ))
+        );
     }
 
     #[test]

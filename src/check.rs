@@ -77,7 +77,10 @@ impl CheckReport {
     }
 
     fn push(&mut self, severity: Severity, message: impl Into<String>) {
-        self.findings.push(Finding { severity, message: message.into() });
+        self.findings.push(Finding {
+            severity,
+            message: message.into(),
+        });
     }
 
     fn check_file(&mut self, env_file: Option<&Path>) -> EnvSource {
@@ -93,7 +96,10 @@ impl CheckReport {
             }
         };
         let Some(path) = source.path() else {
-            self.push(Severity::Ok, "no .env file here: reading the environment only");
+            self.push(
+                Severity::Ok,
+                "no .env file here: reading the environment only",
+            );
             return source;
         };
         self.push(Severity::Ok, format!("{} parses", path.display()));
@@ -107,8 +113,14 @@ impl CheckReport {
                     path.display()
                 ),
             ),
-            Ok(false) => self.push(Severity::Ok, format!("{} is private to its owner", path.display())),
-            Err(e) => self.push(Severity::Warning, format!("cannot read the permissions of {}: {e}", path.display())),
+            Ok(false) => self.push(
+                Severity::Ok,
+                format!("{} is private to its owner", path.display()),
+            ),
+            Err(e) => self.push(
+                Severity::Warning,
+                format!("cannot read the permissions of {}: {e}", path.display()),
+            ),
         }
         for name in [CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS] {
             let n = source.definitions(name);
@@ -164,7 +176,10 @@ impl CheckReport {
                 Some(secret)
             }
             Err(problem) => {
-                let e = ConfigError::InvalidSecret { variable: CLIENT_SECRET.into(), problem };
+                let e = ConfigError::InvalidSecret {
+                    variable: CLIENT_SECRET.into(),
+                    problem,
+                };
                 self.push(Severity::Error, e.to_string());
                 None
             }
@@ -187,7 +202,10 @@ impl CheckReport {
                     let id = secret.id();
                     let hex = secret.to_hex();
                     if seen.contains(&hex) {
-                        self.push(Severity::Warning, format!("{variable} repeats an earlier entry: remove it"));
+                        self.push(
+                            Severity::Warning,
+                            format!("{variable} repeats an earlier entry: remove it"),
+                        );
                     } else if Some(&id) == current_id.as_ref() {
                         self.push(
                             Severity::Warning,
@@ -230,13 +248,20 @@ impl CheckReport {
         } else {
             self.push(
                 Severity::Ok,
-                format!("CLIENT_KEYS allows {} key(s) (from {})", list.len(), origin_name(source, CLIENT_KEYS)),
+                format!(
+                    "CLIENT_KEYS allows {} key(s) (from {})",
+                    list.len(),
+                    origin_name(source, CLIENT_KEYS)
+                ),
             );
         }
         if list.duplicates() > 0 {
             self.push(
                 Severity::Warning,
-                format!("CLIENT_KEYS lists {} id(s) more than once: remove the repeats", list.duplicates()),
+                format!(
+                    "CLIENT_KEYS lists {} id(s) more than once: remove the repeats",
+                    list.duplicates()
+                ),
             );
         }
         let legacy = list.legacy_entries();
@@ -271,8 +296,16 @@ impl fmt::Display for CheckReport {
             };
             writeln!(f, "{label:>7}: {}", finding.message)?;
         }
-        let errors = self.findings.iter().filter(|x| x.severity == Severity::Error).count();
-        let warnings = self.findings.iter().filter(|x| x.severity == Severity::Warning).count();
+        let errors = self
+            .findings
+            .iter()
+            .filter(|x| x.severity == Severity::Error)
+            .count();
+        let warnings = self
+            .findings
+            .iter()
+            .filter(|x| x.severity == Severity::Warning)
+            .count();
         if errors == 0 {
             write!(f, "healthy ({warnings} warning(s))")
         } else {

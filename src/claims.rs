@@ -173,10 +173,11 @@ impl Claims {
 
     /// Checks every limit, and the total size, without encoding.
     pub fn validate(&self) -> Result<(), ClaimError> {
-        if let Some(at) = self.expires_at {
-            if at == 0 || at > MAX_EXPIRES_AT {
-                return Err(ClaimError::ExpiryOutOfRange);
-            }
+        if self
+            .expires_at
+            .is_some_and(|at| at == 0 || at > MAX_EXPIRES_AT)
+        {
+            return Err(ClaimError::ExpiryOutOfRange);
         }
         if let Some(name) = &self.name {
             check_text(name, 1..=MAX_NAME_LEN, ClaimError::Name)?;
@@ -203,10 +204,12 @@ impl Claims {
             }
             check_text(value, 0..=MAX_METADATA_VALUE_LEN, ClaimError::MetadataValue)?;
         }
-        if let Some(session_id) = &self.session_id {
-            if !is_session_id(session_id.as_bytes()) {
-                return Err(ClaimError::SessionId);
-            }
+        if self
+            .session_id
+            .as_ref()
+            .is_some_and(|s| !is_session_id(s.as_bytes()))
+        {
+            return Err(ClaimError::SessionId);
         }
         if self.encoded_len() > MAX_CLAIMS_LEN {
             return Err(ClaimError::TooLarge);

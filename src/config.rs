@@ -159,7 +159,11 @@ pub(crate) struct EnvSource {
 impl EnvSource {
     /// No file: the environment only.
     pub(crate) fn empty() -> EnvSource {
-        EnvSource { file: HashMap::new(), definitions: HashMap::new(), path: None }
+        EnvSource {
+            file: HashMap::new(),
+            definitions: HashMap::new(),
+            path: None,
+        }
     }
 
     pub(crate) fn load(path: &Path, missing: Missing) -> Result<EnvSource, ConfigError> {
@@ -277,7 +281,10 @@ mod tests {
         let path = dir.join("dup.env");
         std::fs::write(&path, "CK_TEST_DUP=first\nCK_TEST_DUP=second\n").expect("write");
         let source = EnvSource::load(&path, Missing::Refused).expect("loads");
-        assert_eq!(source.file.get("CK_TEST_DUP").map(|v| v.as_str()), Some("first"));
+        assert_eq!(
+            source.file.get("CK_TEST_DUP").map(|v| v.as_str()),
+            Some("first")
+        );
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 

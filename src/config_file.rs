@@ -130,14 +130,22 @@ impl fmt::Display for ConfigFileError {
                 "{} has no CLIENT_SECRET to rotate: run `issue-client-key init` first",
                 path.display()
             ),
-            ConfigFileError::InvalidSecret { path, variable, problem } => write!(
+            ConfigFileError::InvalidSecret {
+                path,
+                variable,
+                problem,
+            } => write!(
                 f,
                 "{variable} in {} {problem}; it must be exactly 64 hexadecimal characters: fix \
                  it before rotating (nothing was changed)",
                 path.display()
             ),
             ConfigFileError::NotListed { path, entry } => {
-                write!(f, "{entry} is not in CLIENT_KEYS in {}: nothing to revoke", path.display())
+                write!(
+                    f,
+                    "{entry} is not in CLIENT_KEYS in {}: nothing to revoke",
+                    path.display()
+                )
             }
         }
     }
@@ -179,7 +187,9 @@ impl ConfigFile {
     pub fn init(&self) -> Result<Initialized, ConfigFileError> {
         let mut file = EnvFile::open(&self.path)?;
         if file.get(CLIENT_SECRET).is_some() {
-            return Err(ConfigFileError::AlreadyInitialized { path: self.path.clone() });
+            return Err(ConfigFileError::AlreadyInitialized {
+                path: self.path.clone(),
+            });
         }
         let created = !file.exists();
         let secret = ClientSecret::generate();
@@ -189,7 +199,11 @@ impl ConfigFile {
             file.set(CLIENT_KEYS, "")?;
         }
         file.commit()?;
-        Ok(Initialized { created, added_client_keys, secret_id: secret.id() })
+        Ok(Initialized {
+            created,
+            added_client_keys,
+            secret_id: secret.id(),
+        })
     }
 
     /// Appends `key_id` to `CLIENT_KEYS` (creating the variable if absent), keeping the
@@ -228,7 +242,10 @@ impl ConfigFile {
                 entry: entry.to_owned(),
             });
         };
-        let revoked = Revoked { entry: (*first).to_owned(), remaining: kept.len() };
+        let revoked = Revoked {
+            entry: (*first).to_owned(),
+            remaining: kept.len(),
+        };
         let value = kept.join(", ");
         file.set(CLIENT_KEYS, &value)?;
         file.commit()?;
@@ -250,14 +267,17 @@ impl ConfigFile {
         };
         let old_text = Zeroizing::new(
             file.get(CLIENT_SECRET)
-                .ok_or_else(|| ConfigFileError::NoSecret { path: self.path.clone() })?
+                .ok_or_else(|| ConfigFileError::NoSecret {
+                    path: self.path.clone(),
+                })?
                 .to_owned(),
         );
-        let old = ClientSecret::from_hex(&old_text)
-            .map_err(|p| invalid(CLIENT_SECRET.to_owned(), p))?;
+        let old =
+            ClientSecret::from_hex(&old_text).map_err(|p| invalid(CLIENT_SECRET.to_owned(), p))?;
         let old_hex = old.to_hex();
         let mut previous: Vec<Zeroizing<String>> = vec![old_hex];
-        for (i, entry) in entries(file.get(CLIENT_SECRET_PREVIOUS).unwrap_or_default()).enumerate() {
+        for (i, entry) in entries(file.get(CLIENT_SECRET_PREVIOUS).unwrap_or_default()).enumerate()
+        {
             let secret = ClientSecret::from_hex(entry)
                 .map_err(|p| invalid(format!("{CLIENT_SECRET_PREVIOUS} entry {}", i + 1), p))?;
             let hex = secret.to_hex();
@@ -267,7 +287,11 @@ impl ConfigFile {
         }
         let new = ClientSecret::generate();
         let joined = Zeroizing::new(
-            previous.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+            previous
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
         );
         file.set(CLIENT_SECRET, &new.to_hex())?;
         file.set(CLIENT_SECRET_PREVIOUS, &joined)?;

@@ -225,11 +225,15 @@ pub enum VerifyError {
     Forged,
     /// A valid token of a kind this verifier does not accept here.
     WrongKind {
+        /// The key id it carries (for an access token, its parent's).
+        key_id: KeyId,
         /// The kind that was presented.
         found: TokenKind,
     },
     /// The token's expiry has passed.
     Expired {
+        /// The key id it carries (for an access token, its parent's).
+        key_id: KeyId,
         /// When it expired (unix seconds).
         expires_at: u64,
     },
@@ -265,9 +269,14 @@ impl fmt::Display for VerifyError {
                  longer in CLIENT_SECRET_PREVIOUS, or another deployment's)",
             ),
             VerifyError::Forged => f.write_str("token does not decrypt: tampered with or forged"),
-            VerifyError::WrongKind { found } => write!(f, "a {found} is not accepted here"),
-            VerifyError::Expired { expires_at } => {
-                write!(f, "token expired at {expires_at} (unix time)")
+            VerifyError::WrongKind { key_id, found } => {
+                write!(f, "a {found} (key_id {key_id}) is not accepted here")
+            }
+            VerifyError::Expired { key_id, expires_at } => {
+                write!(
+                    f,
+                    "token of key_id {key_id} expired at {expires_at} (unix time)"
+                )
             }
             VerifyError::KeyNotAllowed { key_id } => {
                 write!(

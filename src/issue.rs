@@ -52,12 +52,13 @@ impl Issuer {
     ///
     /// Fails only when a claim breaks a limit or the expiry is not in the future.
     pub fn issue(&self, claims: &Claims) -> Result<IssuedKey, ClaimError> {
+        claims.validate()?;
         if claims.expires_at().is_some_and(|at| at <= now_unix()) {
             return Err(ClaimError::ExpiryInPast);
         }
         let mut nonce = [0u8; NONCE_LEN];
         os_random(&mut nonce);
-        self.issue_with(KeyId::generate(), &nonce, claims)
+        Ok(self.seal(KeyId::generate(), &nonce, claims))
     }
 
     /// Mints with a chosen key id and nonce: for test vectors only, never for real keys (a
@@ -69,15 +70,20 @@ impl Issuer {
         claims: &Claims,
     ) -> Result<IssuedKey, ClaimError> {
         claims.validate()?;
+        Ok(self.seal(key_id, nonce, claims))
+    }
+
+    /// Encrypts a key id and claims that passed [`Claims::validate`].
+    fn seal(&self, key_id: KeyId, nonce: &[u8; NONCE_LEN], claims: &Claims) -> IssuedKey {
         let mut plaintext = Zeroizing::new(Vec::with_capacity(KEY_ID_LEN + claims.encoded_len()));
         plaintext.extend_from_slice(key_id.as_bytes());
         claims.encode_into(&mut plaintext);
         let token = token::seal(&self.keys, TokenKind::ClientKey, nonce, &plaintext);
-        Ok(IssuedKey {
+        IssuedKey {
             key_id,
             token,
             claims: claims.clone(),
-        })
+        }
     }
 
     /// The 8-hex-character identifier of the secret, carried in every token it mints.
@@ -132,8 +138,8 @@ mod tests {
     /// (The verifying direction runs through the public API in `tests/vectors.rs`.)
     #[test]
     fn minting_reproduces_the_vectors() {
-        let doc: Value =
-            serde_json::from_str(include_str!("../tests/vectors/client_key_v1.json")).expect("json");
+        let doc: Value = serde_json::from_str(include_str!("../tests/vectors/client_key_v1.json"))
+            .expect("json");
         let cases = doc["valid"].as_array().expect("valid cases");
         assert!(cases.len() >= 5);
         for case in cases {
@@ -158,14 +164,21 @@ mod tests {
             let issued = issuer
                 .issue_with(text("key_id").parse().expect("key id"), &nonce, &claims)
                 .expect("mints");
-            assert_eq!(issued.token().expose_secret(), text("token"), "{}", text("desc"));
+            assert_eq!(
+                issued.token().expose_secret(),
+                text("token"),
+                "{}",
+                text("desc")
+            );
         }
     }
 
     #[test]
     fn refuses_an_expiry_in_the_past() {
         let issuer = Issuer::from_secret(&ClientSecret::generate());
-        let err = issuer.issue(&Claims::new().with_expires_at(1_000_000_000)).unwrap_err();
+        let err = issuer
+            .issue(&Claims::new().with_expires_at(1_000_000_000))
+            .unwrap_err();
         assert_eq!(err, ClaimError::ExpiryInPast);
     }
 

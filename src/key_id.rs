@@ -70,7 +70,7 @@ impl fmt::Debug for KeyId {
 
 /// Hashes the first eight bytes only: key ids are uniformly random, and the ones looked up on
 /// the hot path come out of an authenticated decryption, so an attacker cannot choose them.
-/// Paired with [`IdentityHasher`] this makes an allowlist lookup one multiply-free probe.
+/// Paired with the crate's identity hasher this makes an allowlist lookup one multiply-free probe.
 impl Hash for KeyId {
     fn hash<H: Hasher>(&self, state: &mut H) {
         let mut first = [0u8; 8];

@@ -13,6 +13,10 @@
 //! | mint keys from code | [`Issuer`] with [`Claims`] |
 //! | see what a leaked token is | [`Verifier::inspect`] |
 //! | parse configuration yourself | [`Config`], [`ClientSecret`], [`Allowlist`] |
+//! | protect an axum or tower service (feature `axum`) | `ClientKeyLayer`, `RequireScope`, `Authenticated` |
+//! | reload the configuration without a restart | [`SharedVerifier`] |
+//! | hand out short-lived tokens | [`Verifier::exchange`] with [`AccessRequest`] |
+//! | edit `.env` as the CLI does | [`ConfigFile`] (and [`EnvFile`] underneath) |
 //!
 //! ```
 //! use client_keys::{Claims, Issuer, Verifier, VerifyError};
@@ -49,6 +53,9 @@ mod error;
 mod issue;
 mod key_id;
 mod keys;
+#[cfg(feature = "axum")]
+mod middleware;
+mod reload;
 mod secret;
 mod token;
 mod verify;
@@ -71,6 +78,12 @@ pub use env_file::{EnvFile, EnvFileError, is_readable_by_others};
 pub use error::{ClaimError, ConfigError, SecretProblem, VerifyError};
 pub use issue::{IssuedKey, Issuer};
 pub use key_id::{InvalidKeyId, KEY_ID_LEN, KeyId};
+#[cfg(feature = "axum")]
+pub use middleware::{
+    Authenticated, AuthenticatedRejection, ClientKeyLayer, ClientKeyService, RequireScope,
+    RequireScopeService,
+};
+pub use reload::SharedVerifier;
 pub use secret::{ClientSecret, SECRET_LEN};
 pub use token::{MAX_TOKEN_LEN, SecretToken, TokenKind};
 pub use verify::{Inspection, VerifiedKey, Verifier};

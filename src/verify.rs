@@ -56,7 +56,10 @@ struct Accepted {
 }
 
 impl Accepted {
-    const ALL: Accepted = Accepted { client_keys: true, access_tokens: true };
+    const ALL: Accepted = Accepted {
+        client_keys: true,
+        access_tokens: true,
+    };
 
     fn of(kinds: &[TokenKind]) -> Accepted {
         Accepted {
@@ -108,7 +111,7 @@ impl Verifier {
     /// let access_only = verifier.clone().accepting(&[TokenKind::AccessToken]);
     /// assert_eq!(
     ///     access_only.verify(issued.token().expose_secret()),
-    ///     Err(VerifyError::WrongKind { found: TokenKind::ClientKey })
+    ///     Err(VerifyError::WrongKind { key_id: issued.key_id(), found: TokenKind::ClientKey })
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -159,18 +162,26 @@ impl Verifier {
 
     fn verify_as(&self, token: &str, accepted: Accepted) -> Result<VerifiedKey, VerifyError> {
         let opened = self.open(token)?;
+        let key_id = opened.key_id;
         if !accepted.contains(opened.kind) {
-            return Err(VerifyError::WrongKind { found: opened.kind });
+            return Err(VerifyError::WrongKind {
+                key_id,
+                found: opened.kind,
+            });
         }
-        if let Some(expires_at) = opened.claims.expires_at() {
-            if now_unix() >= expires_at {
-                return Err(VerifyError::Expired { expires_at });
-            }
+        if let Some(expires_at) = opened.claims.expires_at().filter(|&at| now_unix() >= at) {
+            return Err(VerifyError::Expired { key_id, expires_at });
         }
         if !self.inner.allowlist.contains(&opened.key_id) {
-            return Err(VerifyError::KeyNotAllowed { key_id: opened.key_id });
+            return Err(VerifyError::KeyNotAllowed {
+                key_id: opened.key_id,
+            });
         }
-        Ok(VerifiedKey { kind: opened.kind, key_id: opened.key_id, claims: opened.claims })
+        Ok(VerifiedKey {
+            kind: opened.kind,
+            key_id: opened.key_id,
+            claims: opened.claims,
+        })
     }
 
     /// Verifies the value of an `Authorization` header (`Bearer <token>`, scheme
@@ -238,9 +249,9 @@ fn check_kind_rules(kind: TokenKind, claims: &Claims) -> Result<(), VerifyError>
         TokenKind::AccessToken if claims.expires_at().is_none() => {
             Err(VerifyError::Malformed("an access token has no expiry"))
         }
-        TokenKind::AccessToken if claims.name().is_some() || !claims.metadata().is_empty() => {
-            Err(VerifyError::Malformed("an access token carries a name or metadata"))
-        }
+        TokenKind::AccessToken if claims.name().is_some() || !claims.metadata().is_empty() => Err(
+            VerifyError::Malformed("an access token carries a name or metadata"),
+        ),
         _ => Ok(()),
     }
 }

@@ -73,6 +73,7 @@ fn an_access_token_expires() {
     assert_eq!(
         err,
         VerifyError::Expired {
+            key_id: s.key_id.parse().expect("key id"),
             expires_at: access.expires_at()
         }
     );
@@ -172,6 +173,7 @@ fn each_kind_can_be_turned_off() {
     assert_eq!(
         access_only.verify(&s.client_key),
         Err(VerifyError::WrongKind {
+            key_id: s.key_id.parse().expect("key id"),
             found: TokenKind::ClientKey
         })
     );
@@ -187,6 +189,7 @@ fn each_kind_can_be_turned_off() {
     assert_eq!(
         keys_only.verify(access),
         Err(VerifyError::WrongKind {
+            key_id: s.key_id.parse().expect("key id"),
             found: TokenKind::AccessToken
         })
     );
@@ -198,6 +201,7 @@ fn each_kind_can_be_turned_off() {
             .exchange(access, &AccessRequest::new())
             .unwrap_err(),
         ExchangeError::InvalidClient(VerifyError::WrongKind {
+            key_id: s.key_id.parse().expect("key id"),
             found: TokenKind::AccessToken
         })
     );

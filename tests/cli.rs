@@ -38,10 +38,18 @@ fn mint(dir: &Path, args: &[&str]) -> Minted {
     let stderr = String::from_utf8(out.stderr).expect("utf-8");
     assert!(out.status.success(), "mint failed: {stderr}");
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    assert_eq!(stdout.lines().count(), 1, "one JSON object on one line: {stdout}");
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "one JSON object on one line: {stdout}"
+    );
     let json: Value = serde_json::from_str(&stdout).expect("stdout is JSON");
     let object = json.as_object().expect("an object");
-    assert_eq!(object.len(), 2, "exactly key_id and key_access_token: {stdout}");
+    assert_eq!(
+        object.len(),
+        2,
+        "exactly key_id and key_access_token: {stdout}"
+    );
     Minted {
         key_id: json["key_id"].as_str().expect("key_id").to_owned(),
         token: json["key_access_token"].as_str().expect("token").to_owned(),
@@ -55,7 +63,11 @@ fn verify_json(dir: &Path, token: &str, keys: &str) -> Value {
         .args(["verify", token])
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
@@ -65,11 +77,18 @@ fn secret_prints_64_fresh_hex_characters() {
     let a = cli(dir.path()).arg("secret").output().expect("runs");
     let b = cli(dir.path()).arg("secret").output().expect("runs");
     assert!(a.status.success() && b.status.success());
-    let (a, b) = (String::from_utf8(a.stdout).expect("utf-8"), String::from_utf8(b.stdout).expect("utf-8"));
+    let (a, b) = (
+        String::from_utf8(a.stdout).expect("utf-8"),
+        String::from_utf8(b.stdout).expect("utf-8"),
+    );
     for s in [&a, &b] {
         let hex = s.strip_suffix('\n').expect("newline-terminated");
         assert_eq!(hex.len(), 64);
-        assert!(hex.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)), "{hex}");
+        assert!(
+            hex.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)),
+            "{hex}"
+        );
     }
     assert_ne!(a, b);
 }
@@ -79,13 +98,25 @@ fn mints_a_key_that_verifies_once_allowed() {
     let dir = dir_with_env(&format!("CLIENT_SECRET={SECRET}\nCLIENT_KEYS=\n"));
     let minted = mint(dir.path(), &[]);
     assert_eq!(minted.key_id.len(), 32);
-    assert!(minted.key_id.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(
+        minted
+            .key_id
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
     assert!(minted.token.starts_with("ckey_"));
-    assert_eq!(minted.token.len(), 72, "a plain key's token stays under 80 characters");
+    assert_eq!(
+        minted.token.len(),
+        72,
+        "a plain key's token stays under 80 characters"
+    );
     assert!(minted.stderr.contains("CLIENT_KEYS"), "{}", minted.stderr);
     assert!(minted.stderr.contains(&minted.key_id));
     assert!(minted.stderr.contains("cannot be shown again"));
-    assert!(!minted.stderr.contains(&minted.token), "the token is printed once, on stdout");
+    assert!(
+        !minted.stderr.contains(&minted.token),
+        "the token is printed once, on stdout"
+    );
 
     // Not yet in CLIENT_KEYS (the .env has it empty): refused with exit 1 and the reason.
     cli(dir.path())
@@ -94,7 +125,11 @@ fn mints_a_key_that_verifies_once_allowed() {
         .code(1)
         .stderr(predicates::str::contains("is not in CLIENT_KEYS"));
 
-    let json = verify_json(dir.path(), &minted.token, &format!("another-key, {}", minted.key_id));
+    let json = verify_json(
+        dir.path(),
+        &minted.token,
+        &format!("another-key, {}", minted.key_id),
+    );
     assert_eq!(json["key_id"], minted.key_id.as_str());
     assert_eq!(json["kind"], "client_key");
     assert_eq!(json["name"], Value::Null);
@@ -108,14 +143,27 @@ fn claims_round_trip_through_verify() {
     let minted = mint(
         dir.path(),
         &[
-            "--name", "billing worker", "--scope", "write", "--scope", "read", "--meta",
-            "team=payments", "--meta", "env=prod", "--expires-at", "2099-12-31",
+            "--name",
+            "billing worker",
+            "--scope",
+            "write",
+            "--scope",
+            "read",
+            "--meta",
+            "team=payments",
+            "--meta",
+            "env=prod",
+            "--expires-at",
+            "2099-12-31",
         ],
     );
     let json = verify_json(dir.path(), &minted.token, &minted.key_id);
     assert_eq!(json["name"], "billing worker");
     assert_eq!(json["scopes"], serde_json::json!(["read", "write"]));
-    assert_eq!(json["metadata"], serde_json::json!({"env": "prod", "team": "payments"}));
+    assert_eq!(
+        json["metadata"],
+        serde_json::json!({"env": "prod", "team": "payments"})
+    );
     assert_eq!(json["expires_at"], "2099-12-31T00:00:00Z");
 }
 
@@ -127,12 +175,18 @@ fn expires_in_sets_an_expiry_that_far_ahead() {
         .expect("clock")
         .as_secs();
     let minted = mint(dir.path(), &["--expires-in", "90d"]);
-    let out = cli(dir.path()).args(["inspect", &minted.token]).output().expect("runs");
+    let out = cli(dir.path())
+        .args(["inspect", &minted.token])
+        .output()
+        .expect("runs");
     let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let at = json["expires_at"].as_str().expect("an expiry");
     let at: i64 = jiff_free_parse(at);
     let expected = i64::try_from(before).expect("fits") + 90 * 86_400;
-    assert!((expected..=expected + 60).contains(&at), "{at} vs {expected}");
+    assert!(
+        (expected..=expected + 60).contains(&at),
+        "{at} vs {expected}"
+    );
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` (what the CLI prints) into unix seconds, independently.
@@ -152,7 +206,10 @@ fn jiff_free_parse(text: &str) -> i64 {
 #[test]
 fn the_environment_wins_over_the_env_file() {
     let dir = dir_with_env(&format!("CLIENT_SECRET={SECRET}\n"));
-    let out = cli(dir.path()).env("CLIENT_SECRET", OTHER_SECRET).output().expect("runs");
+    let out = cli(dir.path())
+        .env("CLIENT_SECRET", OTHER_SECRET)
+        .output()
+        .expect("runs");
     assert!(out.status.success());
     let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let token = json["key_access_token"].as_str().expect("token");
@@ -169,7 +226,9 @@ fn the_environment_wins_over_the_env_file() {
         .args(["verify", token])
         .assert()
         .code(1)
-        .stderr(predicates::str::contains("secret this server does not have"));
+        .stderr(predicates::str::contains(
+            "secret this server does not have",
+        ));
 }
 
 #[test]
@@ -192,14 +251,23 @@ fn a_bad_client_secret_exits_2_and_is_never_echoed() {
         ("", "is empty"),
         (&SECRET[..63], "is 63 characters long"),
         (&format!("{SECRET}a"), "is 65 characters long"),
-        (&format!("{}zz", &SECRET[..62]), "not hexadecimal at position 63"),
+        (
+            &format!("{}zz", &SECRET[..62]),
+            "not hexadecimal at position 63",
+        ),
         (&format!("\"{SECRET}\""), "quotes"),
         (&format!(" {SECRET}"), "whitespace"),
-        (&format!("{} {}", &SECRET[..32], &SECRET[33..]), "not hexadecimal at position 33"),
+        (
+            &format!("{} {}", &SECRET[..32], &SECRET[33..]),
+            "not hexadecimal at position 33",
+        ),
     ];
     let dir = TempDir::new().expect("tempdir");
     for (value, problem) in cases {
-        let out = cli(dir.path()).env("CLIENT_SECRET", value).output().expect("runs");
+        let out = cli(dir.path())
+            .env("CLIENT_SECRET", value)
+            .output()
+            .expect("runs");
         assert_eq!(out.status.code(), Some(2), "{value:?}");
         assert!(out.stdout.is_empty());
         let stderr = String::from_utf8(out.stderr).expect("utf-8");
@@ -207,7 +275,10 @@ fn a_bad_client_secret_exits_2_and_is_never_echoed() {
         assert!(stderr.contains(problem), "{value:?}: {stderr}");
         assert!(stderr.contains("issue-client-key secret"), "{stderr}");
         if value.len() > 8 {
-            assert!(!stderr.contains(&value[1..value.len() - 1]), "value echoed: {stderr}");
+            assert!(
+                !stderr.contains(&value[1..value.len() - 1]),
+                "value echoed: {stderr}"
+            );
         }
     }
     // Missing entirely.
@@ -248,7 +319,10 @@ fn rejected_tokens_exit_1_with_the_reason_and_never_the_token() {
         ("eyJhbGciOiJIUzI1NiJ9.e30.sig", "unknown token prefix"),
         (minted.token.as_str(), "not in CLIENT_KEYS"),
     ] {
-        let out = cli(dir.path()).args(["verify", token]).output().expect("runs");
+        let out = cli(dir.path())
+            .args(["verify", token])
+            .output()
+            .expect("runs");
         assert_eq!(out.status.code(), Some(1), "{token}");
         assert!(out.stdout.is_empty());
         let stderr = String::from_utf8(out.stderr).expect("utf-8");
@@ -280,7 +354,11 @@ fn inspect_shows_a_revoked_key_and_its_secret() {
         .args(["inspect", &minted.token])
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["key_id"], minted.key_id.as_str());
     assert_eq!(json["name"], "leaky");
@@ -288,7 +366,10 @@ fn inspect_shows_a_revoked_key_and_its_secret() {
     assert_eq!(json["expired"], false);
     assert_eq!(json["minted_under"], "CLIENT_SECRET_PREVIOUS entry 1");
     // Without CLIENT_KEYS the allowlist answer is unknown, not "false".
-    let out = cli(dir.path()).args(["inspect", &minted.token]).output().expect("runs");
+    let out = cli(dir.path())
+        .args(["inspect", &minted.token])
+        .output()
+        .expect("runs");
     let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["in_client_keys"], Value::Null);
     assert_eq!(json["minted_under"], "CLIENT_SECRET");
@@ -301,10 +382,16 @@ fn bad_issuing_options_exit_2() {
         (&["--expires-in", "soon"][..], "not a duration"),
         (&["--expires-at", "31/12/2099"][..], "not an RFC 3339 date"),
         (&["--expires-at", "2001-01-01"][..], "must be in the future"),
-        (&["--expires-in", "1d", "--expires-at", "2099-01-01"][..], "cannot be used with"),
+        (
+            &["--expires-in", "1d", "--expires-at", "2099-01-01"][..],
+            "cannot be used with",
+        ),
         (&["--scope", "a b"][..], "scope"),
         (&["--meta", "novalue"][..], "KEY=VALUE"),
-        (&["--name", &"n".repeat(65)][..], "name must be 1 to 64 bytes"),
+        (
+            &["--name", &"n".repeat(65)][..],
+            "name must be 1 to 64 bytes",
+        ),
         (&["--frobnicate"][..], "unexpected argument"),
     ] {
         let out = cli(dir.path()).args(args).output().expect("runs");

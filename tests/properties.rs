@@ -129,7 +129,10 @@ fn a_token_from_another_secret_names_an_unknown_secret() {
     let (issuer, _, _) = setup("");
     let issued = issuer.issue(&Claims::new()).expect("mints");
     let (_, other, _) = setup(&issued.key_id().to_string());
-    assert_eq!(other.verify(issued.token().expose_secret()), Err(VerifyError::UnknownSecret));
+    assert_eq!(
+        other.verify(issued.token().expose_secret()),
+        Err(VerifyError::UnknownSecret)
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::Parser;
 use client_keys::{
     AccessRequest, CLIENT_KEYS, CLIENT_SECRET, CheckReport, Claims, ClientSecret, Config,
-    ConfigFile, ExchangeError, Inspection, Issuer, TokenKind, Verifier, VerifiedKey,
+    ConfigFile, ExchangeError, Inspection, Issuer, TokenKind, VerifiedKey, Verifier,
     is_readable_by_others,
 };
 use serde_json::{Map, Value, json};
@@ -64,7 +64,10 @@ fn issue(args: &IssueArgs) -> Result<(), Failure> {
     write_stdout(&output)?;
     match saved {
         Some(file) => {
-            eprintln!("Saved key_id {key_id} to CLIENT_KEYS in {}.", file.path().display());
+            eprintln!(
+                "Saved key_id {key_id} to CLIENT_KEYS in {}.",
+                file.path().display()
+            );
             if std::env::var_os(CLIENT_KEYS).is_some() {
                 eprintln!(
                     "warning: CLIENT_KEYS is also set in the environment, which wins over the \
@@ -93,24 +96,39 @@ fn init(args: &EnvFileArg) -> Result<(), Failure> {
     let done = file.init()?;
     let path = file.path().display();
     if done.created {
-        eprintln!("Created {path} (mode 0600) with a fresh CLIENT_SECRET (secret id {}) and an empty CLIENT_KEYS.", done.secret_id);
+        eprintln!(
+            "Created {path} (mode 0600) with a fresh CLIENT_SECRET (secret id {}) and an empty CLIENT_KEYS.",
+            done.secret_id
+        );
     } else {
-        let keys = if done.added_client_keys { " and an empty CLIENT_KEYS" } else { "" };
-        eprintln!("Added a fresh CLIENT_SECRET (secret id {}){keys} to {path}; the rest of the file is unchanged.", done.secret_id);
+        let keys = if done.added_client_keys {
+            " and an empty CLIENT_KEYS"
+        } else {
+            ""
+        };
+        eprintln!(
+            "Added a fresh CLIENT_SECRET (secret id {}){keys} to {path}; the rest of the file is unchanged.",
+            done.secret_id
+        );
     }
     if is_readable_by_others(file.path()).unwrap_or(false) {
         eprintln!(
             "warning: {path} now holds CLIENT_SECRET and is readable by group or others: run `chmod 600 {path}`"
         );
     }
-    eprintln!("Next: `issue-client-key --save --name CLIENT` mints a key and adds its id to CLIENT_KEYS. Keep {path} out of version control.");
+    eprintln!(
+        "Next: `issue-client-key --save --name CLIENT` mints a key and adds its id to CLIENT_KEYS. Keep {path} out of version control."
+    );
     Ok(())
 }
 
 /// Removes a key id from `CLIENT_KEYS`.
 fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
     let input = read_token(Some(args.key.as_str()))?;
-    let prefixes = [TokenKind::ClientKey.prefix(), TokenKind::AccessToken.prefix()];
+    let prefixes = [
+        TokenKind::ClientKey.prefix(),
+        TokenKind::AccessToken.prefix(),
+    ];
     let entry = if prefixes.iter().any(|p| input.starts_with(p)) {
         let config = load_config(&args.env)?;
         let allowlist = config.allowlist().cloned().unwrap_or_default();
@@ -130,9 +148,14 @@ fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
         revoked.remaining
     );
     if std::env::var_os(CLIENT_KEYS).is_some() {
-        eprintln!("warning: CLIENT_KEYS is also set in the environment, which wins over the file: remove the id there too");
+        eprintln!(
+            "warning: CLIENT_KEYS is also set in the environment, which wins over the file: remove the id there too"
+        );
     }
-    eprintln!("Reload or restart the servers that read {} for the revocation to take effect (the example server reloads on SIGHUP).", file.path().display());
+    eprintln!(
+        "Reload or restart the servers that read {} for the revocation to take effect (the example server reloads on SIGHUP).",
+        file.path().display()
+    );
     Ok(())
 }
 
@@ -152,7 +175,9 @@ fn rotate(args: &EnvFileArg) -> Result<(), Failure> {
         n = done.previous_secrets,
     );
     if std::env::var_os(CLIENT_SECRET).is_some() {
-        eprintln!("warning: CLIENT_SECRET is also set in the environment, which wins over {path}: update it there too");
+        eprintln!(
+            "warning: CLIENT_SECRET is also set in the environment, which wins over {path}: update it there too"
+        );
     }
     Ok(())
 }
@@ -161,7 +186,11 @@ fn rotate(args: &EnvFileArg) -> Result<(), Failure> {
 fn check(args: &EnvFileArg) -> Result<(), Failure> {
     let report = CheckReport::run(args.env_file.as_deref());
     write_stdout(&format!("{report}\n"))?;
-    if report.is_healthy() { Ok(()) } else { Err(Failure::Unhealthy) }
+    if report.is_healthy() {
+        Ok(())
+    } else {
+        Err(Failure::Unhealthy)
+    }
 }
 
 /// The file that `--save`, `init`, `revoke` and `rotate` edit.
@@ -210,7 +239,8 @@ fn exchange(args: &ExchangeArgs) -> Result<(), Failure> {
     for scope in &args.scopes {
         request = request.with_scope(scope.as_str());
     }
-    let verifier = Verifier::from_config(&load_config(&args.env)?)?.with_max_access_ttl(MAX_CLI_ACCESS_TTL);
+    let verifier =
+        Verifier::from_config(&load_config(&args.env)?)?.with_max_access_ttl(MAX_CLI_ACCESS_TTL);
     let access = verifier.exchange(&token, &request).map_err(|e| match e {
         ExchangeError::InvalidClient(e) => Failure::Rejected(e),
         other => Failure::Usage(other.to_string()),
@@ -241,14 +271,14 @@ fn load_config(env: &EnvFileArg) -> Result<Config, Failure> {
         Some(path) => Config::from_env_file(path)?,
         None => Config::from_env()?,
     };
-    if let Some(path) = config.secret_file() {
-        if is_readable_by_others(path).unwrap_or(false) {
-            eprintln!(
-                "warning: {} holds CLIENT_SECRET and is readable by group or others: run `chmod 600 {}`",
-                path.display(),
-                path.display()
-            );
-        }
+    let exposed = config
+        .secret_file()
+        .filter(|p| is_readable_by_others(p).unwrap_or(false));
+    if let Some(path) = exposed {
+        let path = path.display();
+        eprintln!(
+            "warning: {path} holds CLIENT_SECRET and is readable by group or others: run `chmod 600 {path}`"
+        );
     }
     Ok(config)
 }
@@ -263,7 +293,9 @@ fn claims_from(args: &IssueArgs) -> Result<Claims, Failure> {
     }
     for pair in &args.metadata {
         let (key, value) = pair.split_once('=').ok_or_else(|| {
-            Failure::Usage(format!("--meta {pair:?} is not KEY=VALUE (e.g. --meta team=billing)"))
+            Failure::Usage(format!(
+                "--meta {pair:?} is not KEY=VALUE (e.g. --meta team=billing)"
+            ))
         })?;
         claims = claims.with_metadata(key, value);
     }
@@ -283,7 +315,8 @@ fn claims_from(args: &IssueArgs) -> Result<Claims, Failure> {
                  2027-01-31T12:00:00Z)"
             ))
         })?;
-        let at = u64::try_from(at).map_err(|_| Failure::Usage("--expires-at is before 1970".into()))?;
+        let at =
+            u64::try_from(at).map_err(|_| Failure::Usage("--expires-at is before 1970".into()))?;
         claims = claims.with_expires_at(at);
     }
     claims.validate()?;
@@ -303,7 +336,9 @@ fn read_token(arg: Option<&str>) -> Result<Zeroizing<String>, Failure> {
         .map_err(|e| Failure::Io(format!("cannot read the token from stdin: {e}")))?;
     let token = input.trim();
     if token.is_empty() {
-        return Err(Failure::Usage("no token: pass it as an argument or on stdin".into()));
+        return Err(Failure::Usage(
+            "no token: pass it as an argument or on stdin".into(),
+        ));
     }
     Ok(Zeroizing::new(token.to_owned()))
 }
@@ -319,7 +354,11 @@ fn inspection_json(found: &Inspection, keys_set: bool) -> Value {
     object.insert("kind".into(), json!(kind_name(found.kind())));
     object.insert(
         "in_client_keys".into(),
-        if keys_set { json!(found.in_allowlist()) } else { Value::Null },
+        if keys_set {
+            json!(found.in_allowlist())
+        } else {
+            Value::Null
+        },
     );
     object.insert("expired".into(), json!(found.is_expired()));
     let secret = match found.secret_index() {
@@ -331,14 +370,20 @@ fn inspection_json(found: &Inspection, keys_set: bool) -> Value {
 }
 
 fn claims_json(key_id: String, claims: &Claims) -> Map<String, Value> {
-    let metadata: Map<String, Value> =
-        claims.metadata().iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let metadata: Map<String, Value> = claims
+        .metadata()
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
     let mut object = Map::new();
     object.insert("key_id".into(), json!(key_id));
     object.insert("name".into(), json!(claims.name()));
     object.insert("scopes".into(), json!(claims.scopes()));
     object.insert("metadata".into(), Value::Object(metadata));
-    object.insert("expires_at".into(), json!(claims.expires_at().map(time::format_unix)));
+    object.insert(
+        "expires_at".into(),
+        json!(claims.expires_at().map(time::format_unix)),
+    );
     if let Some(session_id) = claims.session_id() {
         object.insert("session_id".into(), json!(session_id));
     }
