@@ -10,6 +10,10 @@
 //! - `GET /`: public health check.
 //! - `GET /apps`: the apps, for any valid key.
 //! - `POST /apps` with `{"name": "…"}`: creates an app (201); the key needs scope `write`.
+//! - `POST /auth/token` with `{"api_key": "ckey_…", "session_id": "…", "scopes": ["read"]}`
+//!   (or EyePop's `{"secret_key": "ckey_…"}`): exchanges a client key for a short-lived access
+//!   token, `{"access_token": "ckat_…", "expires_in": N, "token_type": "Bearer"}`, that
+//!   `GET /apps` accepts until it expires or its client key is revoked.
 //!
 //! `PORT` sets the port (default 3000, 0 for any free one); the address is printed on stdout,
 //! logs go to stderr. Configuration comes from `Verifier::from_env` (the environment, then
@@ -19,16 +23,39 @@
 use std::error::Error;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{FromRef, State};
 use axum::handler::Handler;
-use axum::http::StatusCode;
-use axum::routing::get;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use client_keys::{Authenticated, ClientKeyLayer, RequireScope, SharedVerifier};
+use client_keys::{
+    AccessRequest, Authenticated, ClientKeyLayer, ExchangeError, RequireScope, SharedVerifier,
+};
 use serde_json::{Value, json};
 
 /// The apps, kept in memory.
 type Apps = Arc<Mutex<Vec<Value>>>;
+
+/// What the handlers share.
+#[derive(Clone)]
+struct AppState {
+    apps: Apps,
+    verifier: SharedVerifier,
+}
+
+impl FromRef<AppState> for Apps {
+    fn from_ref(state: &AppState) -> Apps {
+        state.apps.clone()
+    }
+}
+
+impl FromRef<AppState> for SharedVerifier {
+    fn from_ref(state: &AppState) -> SharedVerifier {
+        state.verifier.clone()
+    }
+}
 
 // `pub(crate)` items are shared with `tests/server.rs`, which includes this file.
 
@@ -68,11 +95,12 @@ pub(crate) fn app(verifier: SharedVerifier) -> Router {
             "/apps",
             get(list_apps).post(create_app.layer(RequireScope::new("write"))),
         )
-        .route_layer(ClientKeyLayer::new(verifier));
+        .route_layer(ClientKeyLayer::new(verifier.clone()));
     Router::new()
         .route("/", get(health))
+        .route("/auth/token", post(issue_access_token))
         .merge(protected)
-        .with_state(apps)
+        .with_state(AppState { apps, verifier })
 }
 
 async fn health() -> Json<Value> {
@@ -100,6 +128,84 @@ async fn create_app(
     });
     apps.push(app.clone());
     (StatusCode::CREATED, Json(app))
+}
+
+/// `POST /auth/token`: a client key in the body, a short-lived access token in the answer
+/// (RFC 6749 §5 shapes: `invalid_request`, `invalid_client`, `invalid_scope`; never cached).
+async fn issue_access_token(State(verifier): State<SharedVerifier>, body: Bytes) -> Response {
+    let Some((client_key, request)) = parse_token_request(&body) else {
+        let error = "the body must be {\"api_key\": \"…\", \"session_id\": \"…\", \"scopes\": […]}";
+        return token_error(StatusCode::BAD_REQUEST, "invalid_request", Some(error));
+    };
+    match verifier.load().exchange(&client_key, &request) {
+        Ok(access) => {
+            tracing::info!(
+                key_id = %access.key_id(),
+                scopes = ?access.scopes(),
+                expires_in = access.expires_in(),
+                "access token issued"
+            );
+            let answer = json!({
+                "access_token": access.token().expose_secret(),
+                "expires_in": access.expires_in(),
+                "token_type": access.token_type(),
+            });
+            no_store((StatusCode::OK, Json(answer)).into_response())
+        }
+        Err(ExchangeError::InvalidClient(reason)) => {
+            tracing::warn!(%reason, "access token refused");
+            token_error(StatusCode::UNAUTHORIZED, "invalid_client", None)
+        }
+        Err(ExchangeError::ScopeNotGranted { scope }) => {
+            tracing::warn!(%scope, "access token refused: scope not granted");
+            token_error(StatusCode::BAD_REQUEST, "invalid_scope", None)
+        }
+        Err(error) => token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            Some(&error.to_string()),
+        ),
+    }
+}
+
+/// `{"api_key" | "secret_key": "…", "session_id"?: "…", "scopes"?: ["…"]}`.
+fn parse_token_request(body: &[u8]) -> Option<(zeroize::Zeroizing<String>, AccessRequest)> {
+    let body: Value = serde_json::from_slice(body).ok()?;
+    let object = body.as_object()?;
+    let key = object
+        .get("api_key")
+        .or_else(|| object.get("secret_key"))?
+        .as_str()?;
+    let mut request = AccessRequest::new();
+    match object.get("session_id") {
+        None | Some(Value::Null) => {}
+        Some(id) => request = request.with_session_id(id.as_str()?),
+    }
+    match object.get("scopes") {
+        None | Some(Value::Null) => {}
+        Some(scopes) => {
+            for scope in scopes.as_array()? {
+                request = request.with_scope(scope.as_str()?);
+            }
+        }
+    }
+    Some((zeroize::Zeroizing::new(key.to_owned()), request))
+}
+
+fn token_error(status: StatusCode, error: &str, description: Option<&str>) -> Response {
+    let mut body = json!({ "error": error });
+    if let Some(description) = description {
+        body["error_description"] = json!(description);
+    }
+    no_store((status, Json(body)).into_response())
+}
+
+/// Token answers must not be cached (RFC 6749 §5.1).
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// On `SIGHUP`, reads the configuration again; a broken one is logged and the old one kept.

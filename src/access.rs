@@ -87,6 +87,7 @@ impl AccessRequest {
 #[derive(Debug, Clone)]
 pub struct AccessToken {
     token: SecretToken,
+    key_id: KeyId,
     expires_at: u64,
     expires_in: u64,
     scopes: Vec<String>,
@@ -97,6 +98,12 @@ impl AccessToken {
     #[must_use]
     pub fn token(&self) -> &SecretToken {
         &self.token
+    }
+
+    /// The key id of the client key it was exchanged for (its parent).
+    #[must_use]
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
     }
 
     /// When it expires (unix seconds).
@@ -238,6 +245,7 @@ impl Verifier {
         claims.validate().map_err(ExchangeError::InvalidRequest)?;
         Ok(AccessToken {
             token: mint(self.keyring().current(), parent.key_id(), &claims),
+            key_id: parent.key_id(),
             expires_at,
             expires_in: expires_at.saturating_sub(now),
             scopes: claims.scopes().to_vec(),

@@ -63,6 +63,7 @@ impl Issuer {
 
     /// Mints with a chosen key id and nonce: for test vectors only, never for real keys (a
     /// repeated nonce under one secret breaks AES-GCM).
+    #[cfg(test)]
     pub(crate) fn issue_with(
         &self,
         key_id: KeyId,

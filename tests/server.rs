@@ -1101,3 +1101,178 @@ async fn sighup_reloads_the_configuration() {
         assert!(!log.contains(secret), "{log}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// POST /auth/token: short-lived access tokens from the example server.
+
+/// Posts `body` (raw text) to `/auth/token`; returns the status, the body, and whether the
+/// answer forbids caching.
+async fn post_token(base: &str, body: &str) -> (u16, Value, bool) {
+    let response = client()
+        .post(format!("{base}/auth/token"))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    let no_store = response
+        .headers()
+        .get("cache-control")
+        .is_some_and(|v| v == "no-store");
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        no_store,
+    )
+}
+
+fn access_token_of(body: &Value) -> String {
+    body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn auth_token_exchanges_a_client_key_for_a_short_lived_token() {
+    let keys = Keys::mint();
+    let base = serve_example(keys.verifier()).await;
+    let request =
+        json!({ "api_key": token(&keys.writer), "session_id": "tab-1", "scopes": ["read"] });
+    let (status, body, no_store) = post_token(&base, &request.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(no_store, "token answers must not be cached");
+    let object = body.as_object().expect("object");
+    assert_eq!(object.len(), 3, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    let expires_in = body["expires_in"].as_u64().expect("expires_in");
+    assert!((5400..=7200).contains(&expires_in), "{expires_in}");
+    let access = access_token_of(&body);
+    assert!(access.starts_with("ckat_"));
+
+    // The access token reads /apps, but its narrowed scopes cannot write.
+    let header = format!("Bearer {access}");
+    assert_lists_apps(&get_apps(&base, &[header.as_bytes()]).await, "access token");
+    let created = send(
+        "POST",
+        &format!("{base}/apps"),
+        &[header.as_bytes()],
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(created, insufficient_scope("write"));
+
+    // EyePop's field name works too, and with no session or scopes the parent's scopes pass.
+    let eyepop = json!({ "secret_key": token(&keys.writer) }).to_string();
+    let (status, body, _) = post_token(&base, &eyepop).await;
+    assert_eq!(status, 200, "{body}");
+    let header = format!("Bearer {}", access_token_of(&body));
+    let created = send(
+        "POST",
+        &format!("{base}/apps"),
+        &[header.as_bytes()],
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{created:?}");
+}
+
+#[tokio::test]
+async fn auth_token_returns_the_same_token_in_a_window_and_a_new_one_per_session() {
+    let keys = Keys::mint();
+    let base = serve_example(keys.verifier()).await;
+    let body = |session: &str| {
+        json!({ "api_key": token(&keys.reader), "session_id": session }).to_string()
+    };
+    // Two calls can straddle a window boundary (every 30 minutes); a third is then inside one.
+    let mut same = false;
+    for _ in 0..3 {
+        let (_, a, _) = post_token(&base, &body("tab-1")).await;
+        let (_, b, _) = post_token(&base, &body("tab-1")).await;
+        if access_token_of(&a) == access_token_of(&b) {
+            same = true;
+            let (_, other, _) = post_token(&base, &body("tab-2")).await;
+            assert_ne!(access_token_of(&other), access_token_of(&a));
+            assert!(
+                b["expires_in"].as_u64() <= a["expires_in"].as_u64(),
+                "true remaining life"
+            );
+            break;
+        }
+    }
+    assert!(
+        same,
+        "identical requests in one window get the identical token"
+    );
+}
+
+#[tokio::test]
+async fn auth_token_refuses_bad_keys_bodies_and_wider_scopes() {
+    let keys = Keys::mint();
+    let base = serve_example(keys.verifier()).await;
+    let mut tampered = token(&keys.reader).to_owned();
+    tampered.replace_range(30..31, if &tampered[30..31] == "A" { "B" } else { "A" });
+    for key in [tampered.as_str(), token(&keys.revoked), "not-a-key", ""] {
+        let (status, body, no_store) =
+            post_token(&base, &json!({ "api_key": key }).to_string()).await;
+        assert_eq!(
+            (status, body.clone()),
+            (401, json!({ "error": "invalid_client" })),
+            "{key}"
+        );
+        assert!(no_store);
+    }
+    for bad in [
+        "",
+        "{",
+        "[]",
+        "{}",
+        r#"{"api_key": 7}"#,
+        r#"{"api_key": "k", "scopes": "read"}"#,
+        r#"{"api_key": "k", "session_id": 3}"#,
+    ] {
+        let (status, body, _) = post_token(&base, bad).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["error"], "invalid_request", "{bad}");
+    }
+    let wider = json!({ "api_key": token(&keys.reader), "scopes": ["read", "write"] });
+    let (status, body, _) = post_token(&base, &wider.to_string()).await;
+    assert_eq!((status, body), (400, json!({ "error": "invalid_scope" })));
+    let bad_session = json!({ "api_key": token(&keys.reader), "session_id": "has space" });
+    let (status, body, _) = post_token(&base, &bad_session.to_string()).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &json!("invalid_request")),
+        "{body}"
+    );
+    // The client key is never echoed in an answer.
+    assert!(!body.to_string().contains(token(&keys.reader)));
+}
+
+#[tokio::test]
+async fn revoking_the_client_key_kills_its_access_tokens_at_once() {
+    let keys = Keys::mint();
+    let verifier = SharedVerifier::new(keys.verifier());
+    let base = serve_example(verifier.clone()).await;
+    let (_, body, _) = post_token(
+        &base,
+        &json!({ "api_key": token(&keys.reader) }).to_string(),
+    )
+    .await;
+    let header = format!("Bearer {}", access_token_of(&body));
+    assert_lists_apps(
+        &get_apps(&base, &[header.as_bytes()]).await,
+        "before revocation",
+    );
+    // Revoke the reader: only the writer stays in CLIENT_KEYS.
+    verifier.store(Verifier::new(SECRET, &keys.writer.key_id().to_string()).expect("verifier"));
+    assert_eq!(get_apps(&base, &[header.as_bytes()]).await, invalid_token());
+    let (status, _, _) = post_token(
+        &base,
+        &json!({ "api_key": token(&keys.reader) }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 401);
+}
