@@ -417,3 +417,89 @@ fn help_documents_exit_codes_and_shows_no_environment_value() {
     assert!(help.contains("CLIENT_SECRET_PREVIOUS"));
     assert!(!help.contains(SECRET) && !help.contains("sentinel-key-id"));
 }
+
+#[test]
+fn exchange_prints_an_access_token_that_verify_and_inspect_understand() {
+    let dir = dir_with_env(&format!("CLIENT_SECRET={SECRET}\n"));
+    let minted = mint(dir.path(), &["--scope", "read", "--scope", "write"]);
+    let out = cli(dir.path())
+        .env("CLIENT_KEYS", &minted.key_id)
+        .args([
+            "exchange",
+            "--ttl",
+            "15m",
+            "--session-id",
+            "job-7",
+            "--scope",
+            "read",
+        ])
+        .write_stdin(minted.token.clone())
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        json.as_object().map(serde_json::Map::len),
+        Some(3),
+        "{json}"
+    );
+    assert_eq!(json["token_type"], "Bearer");
+    let expires_in = json["expires_in"].as_u64().expect("expires_in");
+    assert!((675..=900).contains(&expires_in), "{expires_in}");
+    let access = json["access_token"].as_str().expect("token");
+    assert!(access.starts_with("ckat_"));
+
+    let verified = verify_json(dir.path(), access, &minted.key_id);
+    assert_eq!(verified["kind"], "access_token");
+    assert_eq!(verified["key_id"], minted.key_id.as_str());
+    assert_eq!(verified["scopes"], serde_json::json!(["read"]));
+    assert_eq!(verified["session_id"], "job-7");
+    // Revoked parent: the access token is refused too.
+    cli(dir.path())
+        .env("CLIENT_KEYS", "")
+        .args(["verify", access])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("is not in CLIENT_KEYS"));
+    let out = cli(dir.path())
+        .args(["inspect", access])
+        .output()
+        .expect("runs");
+    let inspected: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(inspected["kind"], "access_token");
+}
+
+#[test]
+fn exchange_refuses_what_it_cannot_grant() {
+    let dir = dir_with_env(&format!("CLIENT_SECRET={SECRET}\n"));
+    let minted = mint(dir.path(), &["--scope", "read"]);
+    for (args, code, message) in [
+        (&["--scope", "write"][..], 2, "not granted"),
+        (&["--ttl", "2d"][..], 2, "at most 24h"),
+        (&["--session-id", "has space"][..], 2, "session id"),
+    ] {
+        let out = cli(dir.path())
+            .env("CLIENT_KEYS", &minted.key_id)
+            .arg("exchange")
+            .arg(&minted.token)
+            .args(args)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(message),
+            "{args:?}"
+        );
+    }
+    // An unknown key is a rejected token: exit 1.
+    cli(dir.path())
+        .env("CLIENT_KEYS", "")
+        .args(["exchange", &minted.token])
+        .assert()
+        .code(1);
+}
