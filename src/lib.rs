@@ -53,6 +53,9 @@ mod error;
 mod issue;
 mod key_id;
 mod keys;
+#[cfg(feature = "axum")]
+mod middleware;
+mod reload;
 mod secret;
 mod token;
 mod verify;
@@ -75,6 +78,12 @@ pub use env_file::{EnvFile, EnvFileError, is_readable_by_others};
 pub use error::{ClaimError, ConfigError, SecretProblem, VerifyError};
 pub use issue::{IssuedKey, Issuer};
 pub use key_id::{InvalidKeyId, KEY_ID_LEN, KeyId};
+#[cfg(feature = "axum")]
+pub use middleware::{
+    Authenticated, AuthenticatedRejection, ClientKeyLayer, ClientKeyService, RequireScope,
+    RequireScopeService,
+};
+pub use reload::SharedVerifier;
 pub use secret::{ClientSecret, SECRET_LEN};
 pub use token::{MAX_TOKEN_LEN, SecretToken, TokenKind};
 pub use verify::{Inspection, VerifiedKey, Verifier};
