@@ -144,15 +144,16 @@ pub(crate) struct Opened<'a> {
     pub(crate) plaintext: &'a [u8],
 }
 
-/// Decodes and decrypts `token` with the keyring, into `buf` (a caller's stack buffer).
+/// Decodes and decrypts `token` with the keyring into a stack buffer, hands the result to
+/// `read`, then wipes the bytes it decoded.
 ///
 /// Every check that can be made before touching the cipher is made first, cheapest first:
-/// length, prefix, base64url (strict), version and kind, secret id.
-pub(crate) fn open<'b>(
+/// length, prefix, base64url (strict), version and kind, secret id. Nothing is allocated.
+pub(crate) fn open<T>(
     token: &str,
     keyring: &Keyring,
-    buf: &'b mut [u8; MAX_BODY_LEN],
-) -> Result<Opened<'b>, VerifyError> {
+    read: impl FnOnce(Opened<'_>) -> Result<T, VerifyError>,
+) -> Result<T, VerifyError> {
     let text = token.as_bytes();
     if text.len() > MAX_TOKEN_LEN {
         return Err(VerifyError::Malformed("token is too long"));
@@ -163,19 +164,20 @@ pub(crate) fn open<'b>(
     let (prefix, encoded) = text.split_at(PREFIX_LEN);
     let kind =
         TokenKind::from_prefix(prefix).ok_or(VerifyError::Malformed("unknown token prefix"))?;
+    let mut buf = [0u8; MAX_BODY_LEN];
+    // A decoding error leaves only bytes of a string that is not a token in the buffer.
     let len = URL_SAFE_NO_PAD
         .decode_slice(encoded, &mut buf[..])
         .map_err(|_| VerifyError::Malformed("token is not canonical base64url"))?;
-    let result = open_body(kind, keyring, &mut buf[..len]);
-    if result.is_err() {
-        buf[..len].zeroize();
-    }
-    let secret_index = result?;
-    Ok(Opened {
-        kind,
-        secret_index,
-        plaintext: &buf[HEADER_LEN + NONCE_LEN..len - TAG_LEN],
-    })
+    let result = open_body(kind, keyring, &mut buf[..len]).and_then(|secret_index| {
+        read(Opened {
+            kind,
+            secret_index,
+            plaintext: &buf[HEADER_LEN + NONCE_LEN..len - TAG_LEN],
+        })
+    });
+    buf[..len].zeroize();
+    result
 }
 
 fn open_body(kind: TokenKind, keyring: &Keyring, body: &mut [u8]) -> Result<usize, VerifyError> {

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use zeroize::Zeroize;
-
 use crate::allowlist::Allowlist;
 use crate::authorization::bearer_token;
 use crate::claims::{Claims, now_unix};
@@ -12,7 +10,7 @@ use crate::config::Config;
 use crate::error::{ConfigError, VerifyError};
 use crate::key_id::{KEY_ID_LEN, KeyId};
 use crate::keys::Keyring;
-use crate::token::{self, MAX_BODY_LEN, TokenKind};
+use crate::token::{self, TokenKind};
 
 /// Verifies bearer tokens: decrypts them under `CLIENT_SECRET` (or a previous secret) and checks
 /// expiry and the `CLIENT_KEYS` allowlist.
@@ -216,10 +214,9 @@ impl Verifier {
         &self.inner.allowlist
     }
 
-    /// Decodes, decrypts and parses a token, wiping the decoded bytes afterwards.
+    /// Decodes, decrypts and parses a token (the token module wipes the decoded bytes).
     fn open(&self, token: &str) -> Result<Opened, VerifyError> {
-        let mut buf = [0u8; MAX_BODY_LEN];
-        let result = token::open(token, &self.inner.keyring, &mut buf).and_then(|o| {
+        token::open(token, &self.inner.keyring, |o| {
             let (key_id, claims) = o
                 .plaintext
                 .split_first_chunk::<KEY_ID_LEN>()
@@ -232,11 +229,7 @@ impl Verifier {
                 key_id: KeyId::from_bytes(*key_id),
                 claims,
             })
-        });
-        // Only the decoded part of the buffer was written.
-        let used = (token.len() * 3 / 4).min(MAX_BODY_LEN);
-        buf[..used].zeroize();
-        result
+        })
     }
 }
 
