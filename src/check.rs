@@ -10,6 +10,7 @@ use crate::config::{
 use crate::env_file::is_readable_by_others;
 use crate::error::ConfigError;
 use crate::secret::ClientSecret;
+use crate::token::TokenKind;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -265,6 +266,19 @@ impl CheckReport {
             );
         }
         let legacy = list.legacy_entries();
+        let (pasted, legacy): (Vec<&str>, Vec<&str>) =
+            legacy.into_iter().partition(|e| looks_like_a_credential(e));
+        if !pasted.is_empty() {
+            self.push(
+                Severity::Error,
+                format!(
+                    "CLIENT_KEYS has {} entr(ies) that look like a token or a secret (not shown): \
+                     CLIENT_KEYS takes key ids; replace each with its key id (`issue-client-key \
+                     inspect` shows a token's) and treat what was pasted as leaked",
+                    pasted.len()
+                ),
+            );
+        }
         if !legacy.is_empty() {
             self.push(
                 Severity::Warning,
@@ -277,6 +291,15 @@ impl CheckReport {
             );
         }
     }
+}
+
+/// A token (`ckey_…`, `ckat_…`) or a secret-sized run of hex digits: never repeated back.
+fn looks_like_a_credential(entry: &str) -> bool {
+    let token = [TokenKind::ClientKey, TokenKind::AccessToken]
+        .iter()
+        .any(|kind| entry.contains(kind.prefix()));
+    let hex = entry.len() >= 48 && entry.bytes().all(|b| b.is_ascii_hexdigit());
+    token || hex || entry.len() > 64
 }
 
 fn origin_name(source: &EnvSource, name: &str) -> String {

@@ -101,7 +101,7 @@ pub enum ConfigFileError {
     NotListed {
         /// The file.
         path: PathBuf,
-        /// What was looked for.
+        /// What was looked for (shown by `Display` only when it is a key id).
         entry: String,
     },
 }

@@ -2,6 +2,10 @@
 
 #![cfg(feature = "cli")]
 
+mod common;
+
+use common::cli;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -10,16 +14,6 @@ use tempfile::TempDir;
 
 const SECRET: &str = "5f0c4a7e9d2b8f1a3c6e0d9b7a5f3e1c2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a";
 const OTHER_SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-/// The binary, in `dir`, with none of our variables inherited from the test's environment.
-fn cli(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("issue-client-key").expect("binary built");
-    cmd.current_dir(dir)
-        .env_remove("CLIENT_SECRET")
-        .env_remove("CLIENT_SECRET_PREVIOUS")
-        .env_remove("CLIENT_KEYS");
-    cmd
-}
 
 fn dir_with_env(content: &str) -> TempDir {
     let dir = TempDir::new().expect("tempdir");

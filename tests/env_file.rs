@@ -1048,3 +1048,27 @@ fn debug_and_errors_never_show_values() {
         "{debug}"
     );
 }
+
+#[test]
+fn the_next_edit_removes_temp_files_left_by_a_crash_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = write_file(dir.path(), ".env", b"CLIENT_KEYS=\n", 0o600);
+    // What a process killed between creating its temporary file and the rename leaves.
+    let stale = write_file(
+        dir.path(),
+        ".env.tmp-4242-00ff00ff00ff00ff",
+        b"CLIENT_SECRET=x\n",
+        0o600,
+    );
+    // Look-alikes that are not ours stay.
+    let notes = write_file(dir.path(), ".env.tmp-notes", b"mine\n", 0o600);
+    let other = write_file(
+        dir.path(),
+        ".other.tmp-4242-00ff00ff00ff00ff",
+        b"x\n",
+        0o600,
+    );
+    set_and_commit(&env, &[("CLIENT_KEYS", "a1")]);
+    assert!(!stale.exists(), "the stale temporary file is removed");
+    assert!(notes.exists() && other.exists(), "look-alikes are not ours");
+}

@@ -3,6 +3,10 @@
 
 #![cfg(feature = "cli")]
 
+mod common;
+
+use common::cli;
+
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Output;
@@ -20,15 +24,6 @@ MULTI=\"line one\r\nCLIENT_KEYS=not-a-definition\r\nline three\"\r\n\
 PATH_LIKE=${HOME}/bin # inline comment\r\n\
 EMPTY=\r\n\
 LAST=no-newline-at-end";
-
-fn cli(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("issue-client-key").expect("binary built");
-    cmd.current_dir(dir)
-        .env_remove("CLIENT_SECRET")
-        .env_remove("CLIENT_SECRET_PREVIOUS")
-        .env_remove("CLIENT_KEYS");
-    cmd
-}
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     cli(dir).args(args).output().expect("runs")

@@ -167,19 +167,62 @@ impl Drop for TempFile {
 }
 
 /// Creates a new, empty temporary file (mode 0600) next to `target`.
-pub(super) fn create_temp(target: &Path, dir: &Path) -> Result<(File, TempFile), EnvFileError> {
+/// The start of the names of `target`'s temporary files: `.env.tmp-` (a dot is added to a
+/// name without one, so that they stay hidden).
+fn temp_prefix(target: &Path) -> std::ffi::OsString {
     let name = target.file_name().unwrap_or_default();
-    let dot = if name.as_encoded_bytes().starts_with(b".") {
+    let mut prefix = std::ffi::OsString::from(if name.as_encoded_bytes().starts_with(b".") {
         ""
     } else {
         "."
+    });
+    prefix.push(name);
+    prefix.push(".tmp-");
+    prefix
+}
+
+/// Removes temporary files of `target` left by a process that died between creating one and
+/// renaming it (they hold a copy of the file, secrets included).
+///
+/// Only called with the lock held: every writer takes the lock before it creates a temporary
+/// file, so none of these can belong to a live edit. Best effort: a file that cannot be
+/// removed is left for the next edit.
+pub(super) fn remove_stale_temps(target: &Path, dir: &Path) {
+    let prefix = temp_prefix(target);
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
     };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name
+            .as_encoded_bytes()
+            .strip_prefix(prefix.as_encoded_bytes())
+        else {
+            continue;
+        };
+        // `<pid>-<16 hex digits>`, exactly as `create_temp` writes it.
+        let ours = match rest.split(|&b| b == b'-').collect::<Vec<_>>().as_slice() {
+            [pid, random] => {
+                !pid.is_empty()
+                    && pid.iter().all(u8::is_ascii_digit)
+                    && random.len() == 16
+                    && random.iter().all(u8::is_ascii_hexdigit)
+            }
+            _ => false,
+        };
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+pub(super) fn create_temp(target: &Path, dir: &Path) -> Result<(File, TempFile), EnvFileError> {
+    let prefix = temp_prefix(target);
     let mut last_error = None;
     for attempt in 0..TEMP_NAME_ATTEMPTS {
-        let mut temp_name = std::ffi::OsString::from(dot);
-        temp_name.push(name);
+        let mut temp_name = prefix.clone();
         temp_name.push(format!(
-            ".tmp-{}-{:016x}",
+            "{}-{:016x}",
             std::process::id(),
             random_u64(attempt)
         ));

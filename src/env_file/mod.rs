@@ -25,7 +25,9 @@
 //! 4. [`EnvFile::commit`] writes a temporary file in the same directory,
 //!    gives it the original file's mode and owner (`0600` for a new file),
 //!    fsyncs it, renames it over the original and fsyncs the directory. A
-//!    crash leaves either the old or the new file, never a mix.
+//!    crash leaves either the old or the new file, never a mix; a temporary
+//!    file left by a crash (it holds a copy of the file) is removed by the
+//!    next edit, under the lock.
 //!
 //! # Secrets
 //!
@@ -345,6 +347,7 @@ impl EnvFile {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, EnvFileError> {
         let path = resolve(path.as_ref())?;
         let lock = take_lock(&path)?;
+        remove_stale_temps(&path, &parent_dir(&path));
         let ReadTarget {
             exists,
             metadata,

@@ -21,7 +21,15 @@ use crate::cli::{Cli, Command, EnvFileArg, ExchangeArgs, IssueArgs, RevokeArgs, 
 use crate::failure::Failure;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // clap quotes the offending argument, which may be a token typed in the wrong place.
+            eprint!("{}", failure::redact(&e.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         None => issue(&cli.issue),
         Some(Command::Secret) => secret(),
@@ -36,7 +44,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("issue-client-key: {failure}");
+            eprintln!("issue-client-key: {}", failure::redact(&failure.to_string()));
             failure.exit_code()
         }
     }
@@ -125,6 +133,7 @@ fn init(args: &EnvFileArg) -> Result<(), Failure> {
 /// Removes a key id from `CLIENT_KEYS`.
 fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
     let input = read_token(Some(args.key.as_str()))?;
+    let input = bare(&input);
     let prefixes = [
         TokenKind::ClientKey.prefix(),
         TokenKind::AccessToken.prefix(),
@@ -133,7 +142,7 @@ fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
         let config = load_config(&args.env)?;
         let allowlist = config.allowlist().cloned().unwrap_or_default();
         let found = Verifier::from_config(&config.with_allowlist(allowlist))?
-            .inspect(&input)
+            .inspect(input)
             .map_err(Failure::Rejected)?;
         found.key_id().to_string()
     } else {
@@ -157,6 +166,20 @@ fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
         file.path().display()
     );
     Ok(())
+}
+
+/// What was pasted, without the quotes or the `Bearer ` of a copied header around it.
+fn bare(input: &str) -> &str {
+    let input = input.trim();
+    let input = ["\"", "'"]
+        .iter()
+        .find_map(|q| input.strip_prefix(q).and_then(|i| i.strip_suffix(q)))
+        .unwrap_or(input)
+        .trim();
+    match input.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => input,
+    }
 }
 
 /// Replaces the secret, keeping the old one for verification.
@@ -227,9 +250,7 @@ fn exchange(args: &ExchangeArgs) -> Result<(), Failure> {
             .map(Duration::from_secs)
             .filter(|ttl| *ttl <= MAX_CLI_ACCESS_TTL)
             .ok_or_else(|| {
-                Failure::Usage(format!(
-                    "--ttl {text:?} is not a duration of at most 24h (e.g. 15m, 2h)"
-                ))
+                Failure::Usage("--ttl is not a duration of at most 24h (e.g. 15m, 2h)".into())
             })?;
         request = request.with_ttl(ttl);
     }
@@ -293,27 +314,27 @@ fn claims_from(args: &IssueArgs) -> Result<Claims, Failure> {
     }
     for pair in &args.metadata {
         let (key, value) = pair.split_once('=').ok_or_else(|| {
-            Failure::Usage(format!(
-                "--meta {pair:?} is not KEY=VALUE (e.g. --meta team=billing)"
-            ))
+            Failure::Usage("a --meta value is not KEY=VALUE (e.g. --meta team=billing)".into())
         })?;
         claims = claims.with_metadata(key, value);
     }
     if let Some(text) = &args.expires_in {
         let seconds = time::parse_duration(text).ok_or_else(|| {
-            Failure::Usage(format!(
-                "--expires-in {text:?} is not a duration: use a number and a unit, s m h d w \
-                 (e.g. 90d, 12h, 30m, 45s, 1h30m)"
-            ))
+            Failure::Usage(
+                "--expires-in is not a duration: use a number and a unit, s m h d w (e.g. 90d, \
+                 12h, 30m, 45s, 1h30m)"
+                    .into(),
+            )
         })?;
         claims = claims.with_expires_in(Duration::from_secs(seconds));
     }
     if let Some(text) = &args.expires_at {
         let at = time::parse_date(text).ok_or_else(|| {
-            Failure::Usage(format!(
-                "--expires-at {text:?} is not an RFC 3339 date or date-time (e.g. 2027-01-31 or \
+            Failure::Usage(
+                "--expires-at is not an RFC 3339 date or date-time (e.g. 2027-01-31 or \
                  2027-01-31T12:00:00Z)"
-            ))
+                    .into(),
+            )
         })?;
         let at =
             u64::try_from(at).map_err(|_| Failure::Usage("--expires-at is before 1970".into()))?;
