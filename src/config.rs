@@ -180,7 +180,9 @@ impl EnvSource {
         };
         let mut file = HashMap::new();
         let mut definitions = HashMap::new();
-        for item in dotenvy::from_read_iter(&content[..]) {
+        // Skip a UTF-8 byte order mark, as dotenvy's own loaders (and `EnvFile`) do.
+        let text = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&content);
+        for item in dotenvy::from_read_iter(text) {
             match item {
                 // Like `dotenvy::dotenv()`, the first definition of a name wins.
                 Ok((name, value)) => {
@@ -189,11 +191,11 @@ impl EnvSource {
                 }
                 // The parse error's own text is the offending line, which may hold a secret:
                 // turn it into a line number and drop it.
-                Err(dotenvy::Error::LineParse(text, _)) => {
-                    let text = Zeroizing::new(text);
+                Err(dotenvy::Error::LineParse(bad, _)) => {
+                    let bad = Zeroizing::new(bad);
                     return Err(ConfigError::EnvFileSyntax {
                         path: path.to_owned(),
-                        line: line_number_of(&content, &text),
+                        line: line_number_of(&content, &bad),
                     });
                 }
                 Err(dotenvy::Error::Io(e)) => return Err(io_error(e)),
@@ -285,6 +287,17 @@ mod tests {
             source.file.get("CK_TEST_DUP").map(|v| v.as_str()),
             Some("first")
         );
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_as_dotenvy_does() {
+        let dir = std::env::temp_dir().join(format!("ck-config-bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("bom.env");
+        std::fs::write(&path, "\u{feff}CK_TEST_BOM=1\n").expect("write");
+        let source = EnvSource::load(&path, Missing::Refused).expect("loads");
+        assert_eq!(source.file_value("CK_TEST_BOM"), Some("1"));
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 

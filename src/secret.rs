@@ -56,15 +56,12 @@ impl ClientSecret {
         if quoted('"') || quoted('\'') {
             return Err(SecretProblem::Quoted);
         }
-        if text.len() != 2 * SECRET_LEN {
-            return Err(SecretProblem::WrongLength {
-                chars: text.chars().count(),
-            });
+        let chars = text.chars().count();
+        if chars != 2 * SECRET_LEN {
+            return Err(SecretProblem::WrongLength { chars });
         }
-        if let Some(position) = text.bytes().position(|b| !b.is_ascii_hexdigit()) {
-            return Err(SecretProblem::NotHex {
-                position: position + 1,
-            });
+        if let Some(position) = text.chars().position(|c| !c.is_ascii_hexdigit()) {
+            return Err(SecretProblem::NotHex { position: position + 1 });
         }
         let mut bytes = [0u8; SECRET_LEN];
         hex::decode_to_slice(text, &mut bytes)
@@ -157,9 +154,17 @@ mod tests {
             ClientSecret::from_hex(&bad).unwrap_err(),
             SecretProblem::NotHex { position: 11 }
         );
-        // A multi-byte character changes the byte length and must not panic.
-        let accented = format!("é{}", &good[2..]);
-        assert!(ClientSecret::from_hex(&accented).is_err());
+        // Lengths and positions count characters, not bytes.
+        let accented = format!("é{}", &good[1..]);
+        assert_eq!(
+            ClientSecret::from_hex(&accented).unwrap_err(),
+            SecretProblem::NotHex { position: 1 }
+        );
+        let short = format!("é{}", &good[2..]);
+        assert_eq!(
+            ClientSecret::from_hex(&short).unwrap_err(),
+            SecretProblem::WrongLength { chars: 63 }
+        );
     }
 
     #[test]
