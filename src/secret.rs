@@ -61,7 +61,9 @@ impl ClientSecret {
             return Err(SecretProblem::WrongLength { chars });
         }
         if let Some(position) = text.chars().position(|c| !c.is_ascii_hexdigit()) {
-            return Err(SecretProblem::NotHex { position: position + 1 });
+            return Err(SecretProblem::NotHex {
+                position: position + 1,
+            });
         }
         let mut bytes = [0u8; SECRET_LEN];
         hex::decode_to_slice(text, &mut bytes)

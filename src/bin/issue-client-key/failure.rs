@@ -88,12 +88,18 @@ pub(crate) fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < bytes.len() {
-        let token = [TokenKind::ClientKey.prefix(), TokenKind::AccessToken.prefix()]
-            .iter()
-            .any(|p| bytes[i..].starts_with(p.as_bytes()));
-        let run = |from: usize, ok: fn(&u8) -> bool| bytes[from..].iter().take_while(|b| ok(b)).count();
+        let token = [
+            TokenKind::ClientKey.prefix(),
+            TokenKind::AccessToken.prefix(),
+        ]
+        .iter()
+        .any(|p| bytes[i..].starts_with(p.as_bytes()));
+        let run =
+            |from: usize, ok: fn(&u8) -> bool| bytes[from..].iter().take_while(|b| ok(b)).count();
         let skip = if token {
-            5 + run(i + 5, |b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            5 + run(i + 5, |b| {
+                b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_'
+            })
         } else {
             let hex = run(i, u8::is_ascii_hexdigit);
             let starts_word = i == 0 || !bytes[i - 1].is_ascii_hexdigit();
@@ -126,7 +132,9 @@ mod tests {
         );
         assert_eq!(
             redact(&text),
-            format!("error: unexpected argument '[redacted]' and [redacted]; key {id} ok; '[redacted]' é")
+            format!(
+                "error: unexpected argument '[redacted]' and [redacted]; key {id} ok; '[redacted]' é"
+            )
         );
     }
 }

@@ -44,7 +44,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("issue-client-key: {}", failure::redact(&failure.to_string()));
+            eprintln!(
+                "issue-client-key: {}",
+                failure::redact(&failure.to_string())
+            );
             failure.exit_code()
         }
     }
