@@ -304,10 +304,15 @@ fn config_client_secret_malformed_forms() {
         secret_problem(&format!("0x{}", &SECRET[2..])),
         SecretProblem::NotHex { position: 2 }
     );
-    assert!(matches!(
+    // Lengths and positions count characters: `ü` is two bytes but one character.
+    assert_eq!(
+        secret_problem(&format!("ü{}", &SECRET[1..])),
+        SecretProblem::NotHex { position: 1 }
+    );
+    assert_eq!(
         secret_problem(&format!("ü{}", &SECRET[2..])),
-        SecretProblem::NotHex { .. }
-    ));
+        SecretProblem::WrongLength { chars: 63 }
+    );
     // Upper case is accepted.
     assert!(Config::new(&SECRET.to_uppercase(), None, Some("")).is_ok());
 }
