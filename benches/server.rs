@@ -5,9 +5,11 @@
 //! - "with": `examples/server.rs`'s own router (`app`), where `GET /apps` sits behind
 //!   `ClientKeyLayer`, with the example's logging (one `INFO` line per accepted request, to
 //!   stderr) unless `BENCH_SERVER_LOG=off`;
-//! - "without": the same handler and state on `GET /apps`, no layer.
+//! - "without": the same handler and state on `GET /apps`, no layer;
+//! - "layer": that router with `ClientKeyLayer` and nothing else, to tell the layer's cost from
+//!   the example's (its logging, its larger router).
 //!
-//! With `--bench` (as `cargo bench` runs it) it prints `with <url>` and `without <url>` on
+//! With `--bench` (as `cargo bench` runs it) it prints `with`, `without` and `layer` URLs on
 //! stdout, writes a valid token to the file named by `BENCH_SERVER_TOKEN_FILE`, and serves until
 //! stdin closes or `BENCH_SERVER_MAX_SECS` (default 900) pass. Without `--bench` (`cargo test
 //! --benches`) it only checks both routes answer as expected, and exits.
@@ -23,7 +25,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use client_keys::{Claims, ClientSecret, Issuer, SharedVerifier, Verifier};
+use client_keys::{Claims, ClientKeyLayer, ClientSecret, Issuer, SharedVerifier, Verifier};
 use serde_json::{Value, json};
 
 type Apps = Arc<Mutex<Vec<Value>>>;
@@ -62,8 +64,14 @@ async fn main() {
     let without = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
+    let layer = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let with_url = format!("http://{}/apps", with.local_addr().expect("addr"));
     let without_url = format!("http://{}/apps", without.local_addr().expect("addr"));
+    let layer_url = format!("http://{}/apps", layer.local_addr().expect("addr"));
+    let layer_app = without_middleware().route_layer(ClientKeyLayer::new(verifier.clone()));
+    tokio::spawn(async move { axum::serve(layer, layer_app).await.expect("serve") });
     tokio::spawn(async move {
         axum::serve(with, example::app(SharedVerifier::new(verifier)))
             .await
@@ -91,8 +99,13 @@ async fn main() {
     let open = get(&without_url, None).await.expect("request");
     assert_eq!(open.status(), 200);
     assert_eq!(open.text().await.expect("body"), body);
-    let refused = get(&with_url, None).await.expect("request");
-    assert_eq!(refused.status(), 401);
+    let layered = get(&layer_url, Some(token)).await.expect("request");
+    assert_eq!(layered.status(), 200);
+    assert_eq!(layered.text().await.expect("body"), body);
+    for url in [&with_url, &layer_url] {
+        let refused = get(url, None).await.expect("request");
+        assert_eq!(refused.status(), 401);
+    }
     if !timing {
         println!("server bench: both routes answer; run scripts/bench-server.sh to time them");
         return;
@@ -102,6 +115,7 @@ async fn main() {
     std::fs::write(&token_file, token).expect("token file");
     println!("with {with_url}");
     println!("without {without_url}");
+    println!("layer {layer_url}");
     let max = std::env::var("BENCH_SERVER_MAX_SECS")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -3,8 +3,9 @@
 //! `cargo bench --bench threads`. Each thread verifies a fixed number of tokens on its own clone
 //! of one verifier; the ratio is `2 × t(1 thread) / t(2 threads)`, 2.0 being perfect scaling. The
 //! raw AES-256-GCM open is measured the same way: it is what this machine allows (two shared
-//! vCPUs rarely give a full 2.0). Rounds alternate 1 and 2 threads and the best time of each is
-//! kept, which filters out a neighbour's burst. The result also goes to
+//! vCPUs rarely give a full 2.0). Each round runs verify on 1 then 2 threads, then the cipher
+//! on 1 then 2, and gives one ratio for each; the median over the rounds is reported, so that a
+//! neighbour's burst weighs on both alike. The result also goes to
 //! `target/perf/threads.json` for `scripts/perf-ratios.py`.
 
 use std::hint::black_box;
@@ -16,50 +17,40 @@ use aes_gcm::{Aes256Gcm, Key};
 use client_keys::{Claims, Issuer, Verifier};
 
 const SECRET: &str = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 15;
 
-/// Best wall time of `threads` threads each running `work` once, over `ROUNDS` rounds.
-fn best_of(threads: usize, work: &(impl Fn() + Sync)) -> Duration {
-    (0..ROUNDS)
-        .map(|_| {
-            let start = Instant::now();
-            std::thread::scope(|s| {
-                for _ in 0..threads {
-                    s.spawn(work);
-                }
-            });
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
+/// Wall time of `threads` threads each running `work` once.
+fn run(threads: usize, work: &(impl Fn() + Sync)) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(work);
+        }
+    });
+    start.elapsed()
 }
 
-/// `(t1, t2, ratio)` for a loop body, rounds of 1 and 2 threads interleaved. Each thread makes
-/// its own body with `make` (e.g. its own clone of the verifier, as a server's worker has).
-fn scaling<B: FnMut()>(
-    iterations: u64,
-    make: &(impl Fn() -> B + Sync),
-) -> (Duration, Duration, f64) {
-    let work = || {
+/// A loop of `iterations` calls of the body `make` gives each thread (its own clone of the
+/// verifier or cipher, as a server's worker has).
+fn looped<B: FnMut()>(iterations: u64, make: impl Fn() -> B + Sync) -> impl Fn() + Sync {
+    move || {
         let mut body = make();
         for _ in 0..iterations {
             body();
         }
-    };
-    work(); // warm up
-    let (mut t1, mut t2) = (Duration::MAX, Duration::MAX);
-    for _ in 0..3 {
-        t1 = t1.min(best_of(1, &work));
-        t2 = t2.min(best_of(2, &work));
     }
-    (t1, t2, 2.0 * t1.as_secs_f64() / t2.as_secs_f64())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: then only check
     // that it runs, with a token count too small to mean anything.
     let timing = std::env::args().any(|a| a == "--bench");
-    let iterations: u64 = if timing { 1_000_000 } else { 1_000 };
+    let iterations: u64 = if timing { 500_000 } else { 1_000 };
 
     let issuer = Issuer::new(SECRET).expect("issuer");
     let issued = issuer.issue(&Claims::new()).expect("issue");
@@ -74,12 +65,12 @@ fn main() {
         .encrypt_inout_detached(&nonce, &[], (&mut ciphertext[..]).into())
         .expect("encrypts");
 
-    let (v1, v2, v_ratio) = scaling(iterations, &|| {
+    let verify = looped(iterations, || {
         let verifier = verifier.clone();
         let token = token.clone();
         move || assert!(verifier.verify(black_box(&token)).is_ok())
     });
-    let (f1, f2, f_ratio) = scaling(iterations, &|| {
+    let floor = looped(iterations, || {
         let cipher = cipher.clone();
         move || {
             let mut out = [0u8; 16];
@@ -94,11 +85,30 @@ fn main() {
             black_box(out);
         }
     });
+    verify();
+    floor();
+    // Rounds interleave the four runs, so that a neighbour's burst hits a pair alike; each
+    // round gives a ratio, and the median of the rounds is reported.
+    let (mut v1, mut v2, mut f1, mut f2) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut v_ratios, mut f_ratios) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let (a, b) = (run(1, &verify), run(2, &verify));
+        let (c, d) = (run(1, &floor), run(2, &floor));
+        v_ratios.push(2.0 * a.as_secs_f64() / b.as_secs_f64());
+        f_ratios.push(2.0 * c.as_secs_f64() / d.as_secs_f64());
+        v1.push(a.as_secs_f64());
+        v2.push(b.as_secs_f64());
+        f1.push(c.as_secs_f64());
+        f2.push(d.as_secs_f64());
+    }
+    let (v_ratio, f_ratio) = (median(v_ratios), median(f_ratios));
+    let secs = |v: Vec<f64>| Duration::from_secs_f64(median(v));
+    let (v1, v2, f1, f2) = (secs(v1), secs(v2), secs(f1), secs(f2));
 
     let per = |t: Duration| t.as_nanos() as f64 / iterations as f64;
     println!(
-        "threads: {iterations} operations per thread, best of {} rounds",
-        3 * ROUNDS
+        "threads: {iterations} operations per thread, median of {} interleaved rounds",
+        ROUNDS
     );
     println!(
         "  verify plain key   1 thread {:7.1} ns/op   2 threads {:7.1} ns/op (wall, per op per thread)   throughput ratio {v_ratio:.2}",
@@ -118,7 +128,10 @@ fn main() {
             per(f1),
             per(f2)
         );
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/perf");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+        let dir = target.join("perf");
         std::fs::create_dir_all(&dir).expect("target/perf");
         std::fs::write(dir.join("threads.json"), json).expect("threads.json");
     }

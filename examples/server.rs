@@ -16,7 +16,7 @@
 //!   `GET /apps` accepts until it expires or its client key is revoked.
 //!
 //! `PORT` sets the port (default 3000, 0 for any free one); the address is printed on stdout,
-//! logs go to stderr. Configuration comes from `Verifier::from_env` (the environment, then
+//! logs go to stderr (refusals and reloads; `LOG_LEVEL=debug` adds every accepted request). Configuration comes from `Verifier::from_env` (the environment, then
 //! `.env`). After editing `.env` (say `issue-client-key revoke <key_id>`), `kill -HUP <pid>`
 //! reloads it: a revoked key is refused from the next request on.
 
@@ -62,7 +62,14 @@ impl FromRef<AppState> for SharedVerifier {
 #[tokio::main]
 pub(crate) async fn main() {
     let colors = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // `LOG_LEVEL=debug` also logs every accepted request (the middleware logs those at DEBUG).
+    let debug = std::env::var("LOG_LEVEL").is_ok_and(|l| l.eq_ignore_ascii_case("debug"));
     tracing_subscriber::fmt()
+        .with_max_level(if debug {
+            tracing::Level::DEBUG
+        } else {
+            tracing::Level::INFO
+        })
         .with_writer(std::io::stderr)
         .with_ansi(colors)
         .init();

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Issue 6, target 7: requests per second of the example server's protected `GET /apps` (valid
 # token, ClientKeyLayer, the example's logging) against the same handler without the
-# middleware, on 127.0.0.1, with wrk. Bounded: ROUNDS x 2 runs of DURATION seconds, the two
-# routes alternating, after one warm-up run each. Writes target/perf/server.json.
+# middleware, on 127.0.0.1, with wrk. A third route, the bare handler behind ClientKeyLayer
+# alone, tells the layer's own cost apart. Bounded: ROUNDS x 3 runs of DURATION seconds, the
+# routes alternating, after a warm-up run each. Writes target/perf/server.json.
 #
-#   scripts/bench-server.sh                      # 3 rounds of 10 s per route
+#   scripts/bench-server.sh                      # 3 rounds of 8 s per route
 #   ROUNDS=5 DURATION=5s scripts/bench-server.sh
 #   BENCH_SERVER_LOG=off scripts/bench-server.sh # no tracing subscriber (logging cost apart)
 #
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 target=${CARGO_TARGET_DIR:-$root/target}
 rounds=${ROUNDS:-3}
-duration=${DURATION:-10s}
+duration=${DURATION:-8s}
 connections=${CONNECTIONS:-32}
 
 command -v wrk >/dev/null || { echo "bench-server: wrk is not installed" >&2; exit 2; }
@@ -47,22 +48,23 @@ BENCH_SERVER_TOKEN_FILE=$work/token BENCH_SERVER_MAX_SECS=900 \
 server_pid=$!
 exec 3>"$fifo"
 for _ in $(seq 100); do
-    [ "$(wc -l <"$work/urls")" -ge 2 ] && break
+    [ "$(wc -l <"$work/urls")" -ge 3 ] && break
     sleep 0.1
 done
 with=$(awk '$1 == "with" {print $2}' "$work/urls")
 without=$(awk '$1 == "without" {print $2}' "$work/urls")
-[ -n "$with" ] && [ -n "$without" ] || { echo "bench-server: the server did not start" >&2; exit 1; }
+layer=$(awk '$1 == "layer" {print $2}' "$work/urls")
+[ -n "$with" ] && [ -n "$without" ] && [ -n "$layer" ] || { echo "bench-server: the server did not start" >&2; exit 1; }
 auth="Authorization: Bearer $(cat "$work/token")"
 
 # One wrk run; prints requests/s, fails on any non-2xx answer or socket error.
 run() {
     local out
-    if [ "$1" = with ]; then
-        out=$(wrk -t1 -c"$connections" -d"$2" -H "$auth" "$with")
-    else
-        out=$(wrk -t1 -c"$connections" -d"$2" "$without")
-    fi
+    case $1 in
+    with) out=$(wrk -t1 -c"$connections" -d"$2" -H "$auth" "$with") ;;
+    layer) out=$(wrk -t1 -c"$connections" -d"$2" -H "$auth" "$layer") ;;
+    *) out=$(wrk -t1 -c"$connections" -d"$2" "$without") ;;
+    esac
     if grep -q -e 'Non-2xx' -e 'Socket errors' <<<"$out"; then
         echo "bench-server: errors during the $1 run:" >&2
         echo "$out" >&2
@@ -73,28 +75,31 @@ run() {
 
 run with 2s >/dev/null
 run without 2s >/dev/null
+run layer 2s >/dev/null
 results=()
 for i in $(seq "$rounds"); do
     w=$(run with "$duration")
     o=$(run without "$duration")
-    echo "round $i: with middleware $w req/s, without $o req/s"
-    results+=("$w $o")
+    l=$(run layer "$duration")
+    echo "round $i: example with middleware $w req/s, without $o req/s, layer alone $l req/s"
+    results+=("$w $o $l")
 done
 
 mkdir -p "$target/perf"
 printf '%s\n' "${results[@]}" | python3 -c '
 import json, statistics, sys
 pairs = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
-w = [p[0] for p in pairs]; o = [p[1] for p in pairs]
+w = [p[0] for p in pairs]; o = [p[1] for p in pairs]; l = [p[2] for p in pairs]
 res = {
     "with": {"rps": statistics.median(w), "runs": w},
     "without": {"rps": statistics.median(o), "runs": o},
-    "pair_ratios": [a / b for a, b in pairs],
+    "layer": {"rps": statistics.median(l), "runs": l},
+    "pair_ratios": [a / b for a, b, _ in pairs],
     "logging": sys.argv[2],
     "connections": int(sys.argv[3]), "duration": sys.argv[4],
 }
 json.dump(res, open(sys.argv[1], "w"), indent=1)
-w, o = res["with"]["rps"], res["without"]["rps"]
+w, o, l = res["with"]["rps"], res["without"]["rps"], res["layer"]["rps"]
 rounds = [round(r, 3) for r in res["pair_ratios"]]
-print(f"median: with {w:,.0f} req/s, without {o:,.0f} req/s, ratio {w / o:.3f} (target >= 0.95); per round {rounds}")
+print(f"median: with {w:,.0f} req/s, without {o:,.0f} req/s: ratio {w / o:.3f} (target >= 0.95), per round {rounds}; layer alone {l / o:.3f}")
 ' "$target/perf/server.json" "${BENCH_SERVER_LOG:-on}" "$connections" "$duration"

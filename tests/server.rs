@@ -878,7 +878,7 @@ async fn one_log_event_per_decision_with_the_reason_and_never_a_secret() {
         for (status, error, key_id, reason) in expected {
             let event = events.next().unwrap_or_else(|| panic!("{step}: no event"));
             if *status == "accepted" {
-                assert_eq!(event.level, tracing::Level::INFO, "{step}: {event:?}");
+                assert_eq!(event.level, tracing::Level::DEBUG, "{step}: {event:?}");
                 assert_eq!(
                     event.field("message"),
                     Some("client key accepted"),
