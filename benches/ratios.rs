@@ -7,30 +7,17 @@
 //! about a millisecond, back to back, and a ratio is taken within the round; the result is the
 //! median of the per-round ratios, with its interquartile range. Writes `target/perf/ratios.json`.
 
-use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce};
 use aes_gcm::{Aes256Gcm, Key};
-use client_keys::{Claims, Issuer, KeyId, Verifier};
+use client_keys::{Issuer, Verifier};
 
-const SECRET: &str = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
+mod common;
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct JwtClaims {
-    key_id: String,
-}
-
-fn ids_text(n: usize, extra: &[KeyId]) -> String {
-    (0..n)
-        .map(|_| KeyId::generate())
-        .chain(extra.iter().copied())
-        .map(|id| id.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
+use common::{Alternatives, SECRET, allowlist_text, flip_one_char, sample_keys};
 
 /// A function under test: its name and a closure running it `n` times.
 type Case<'a> = (&'static str, Box<dyn FnMut(u64) + 'a>);
@@ -41,27 +28,14 @@ fn main() {
     let batch = Duration::from_micros(if timing { 800 } else { 10 });
 
     let issuer = Issuer::new(SECRET).expect("issuer");
-    let plain = issuer.issue(&Claims::new()).expect("issue");
-    let with_claims = issuer
-        .issue(
-            &Claims::new()
-                .with_name("billing-worker")
-                .with_scope("read")
-                .with_scope("write")
-                .with_metadata("team", "payments")
-                .with_expires_at(4_102_444_800),
-        )
-        .expect("issue");
+    let (plain, with_claims) = sample_keys(&issuer);
     let token = plain.token().expose_secret().to_owned();
     let claims_token = with_claims.token().expose_secret().to_owned();
-    let mut tampered = token.clone().into_bytes();
-    let at = tampered.len() - 10;
-    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
-    let tampered = String::from_utf8(tampered).expect("ASCII");
+    let tampered = flip_one_char(&token);
     let garbage = "x".repeat(1 << 20);
     let listed = [plain.key_id(), with_claims.key_id()];
-    let few = Verifier::new(SECRET, &ids_text(1, &listed)).expect("verifier");
-    let many = Verifier::new(SECRET, &ids_text(100_000 - 2, &listed)).expect("verifier");
+    let few = Verifier::new(SECRET, &allowlist_text(1, &listed)).expect("verifier");
+    let many = Verifier::new(SECRET, &allowlist_text(100_000 - 2, &listed)).expect("verifier");
     assert_eq!(many.allowlist().len(), 100_000);
 
     let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from([7u8; 32]));
@@ -71,27 +45,7 @@ fn main() {
         .encrypt_inout_detached(&nonce, &[], (&mut ct[..]).into())
         .expect("encrypts");
 
-    let key_id = plain.key_id().to_string();
-    let mut set: HashSet<String> = (0..2).map(|_| KeyId::generate().to_string()).collect();
-    set.insert(key_id.clone());
-    let jwt_key = [42u8; 32];
-    let jwt = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &JwtClaims {
-            key_id: key_id.clone(),
-        },
-        &jsonwebtoken::EncodingKey::from_secret(&jwt_key),
-    )
-    .expect("jwt");
-    let jwt_key = jsonwebtoken::DecodingKey::from_secret(&jwt_key);
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    let paseto_key =
-        pasetors::keys::SymmetricKey::<pasetors::version4::V4>::from(&[43u8; 32]).expect("key");
-    let paseto =
-        pasetors::version4::LocalToken::encrypt(&paseto_key, key_id.as_bytes(), None, None)
-            .expect("paseto");
+    let alternatives = Alternatives::new(&plain.key_id());
 
     let mut cases: Vec<Case<'_>> = vec![
         (
@@ -155,10 +109,7 @@ fn main() {
             "jwt_hs256_decode_lookup",
             Box::new(|n| {
                 for _ in 0..n {
-                    let data =
-                        jsonwebtoken::decode::<JwtClaims>(black_box(&jwt), &jwt_key, &validation)
-                            .expect("jwt verifies");
-                    assert!(set.contains(&data.claims.key_id));
+                    alternatives.jwt_verify();
                 }
             }),
         ),
@@ -166,19 +117,7 @@ fn main() {
             "paseto_v4_local_decrypt_lookup",
             Box::new(|n| {
                 for _ in 0..n {
-                    let untrusted = pasetors::token::UntrustedToken::<
-                        pasetors::token::Local,
-                        pasetors::version4::V4,
-                    >::try_from(black_box(paseto.as_str()))
-                    .expect("parses");
-                    let trusted = pasetors::version4::LocalToken::decrypt(
-                        &paseto_key,
-                        &untrusted,
-                        None,
-                        None,
-                    )
-                    .expect("decrypts");
-                    assert!(set.contains(trusted.payload()));
+                    alternatives.paseto_verify();
                 }
             }),
         ),

@@ -10,7 +10,6 @@
 //! neighbour on the two shared cores does not inflate the way it inflates wall time; it is also
 //! what a server pays per request. `BENCH_CLOCK=wall` switches to criterion's wall clock.
 
-use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -24,7 +23,9 @@ use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput};
 use zeroize::Zeroize;
 
-const SECRET: &str = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
+mod common;
+
+use common::{Alternatives, SECRET, allowlist_text, flip_one_char, sample_keys};
 
 /// The size of the allowlist a large deployment might have.
 const MANY_IDS: usize = 100_000;
@@ -71,47 +72,10 @@ impl Floor {
 /// The same associated data as a client key token (`ckey_` and the 6-byte header).
 const TOKEN_AAD: &[u8] = b"ckey_\x01\x01abcd";
 
-/// `n` random key ids as `CLIENT_KEYS` text, followed by `extra`.
-fn allowlist_text(n: usize, extra: &[KeyId]) -> String {
-    let mut text = String::with_capacity((n + extra.len()) * 34);
-    for id in (0..n)
-        .map(|_| KeyId::generate())
-        .chain(extra.iter().copied())
-    {
-        text.push_str(&id.to_string());
-        text.push(',');
-    }
-    text
-}
-
-fn flip_one_char(token: &str) -> String {
-    // A character in the middle of the base64 body (ciphertext or tag), changed to another
-    // base64url character: the token stays well-formed and fails only at the AES-GCM tag.
-    let mut bytes = token.as_bytes().to_vec();
-    let at = token.len() - 10;
-    bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
-    String::from_utf8(bytes).expect("ASCII")
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct JwtClaims {
-    key_id: String,
-}
-
 fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
     let secret = ClientSecret::from_hex(SECRET).expect("secret");
     let issuer = Issuer::from_secret(&secret);
-    let plain = issuer.issue(&Claims::new()).expect("issue");
-    let with_claims = issuer
-        .issue(
-            &Claims::new()
-                .with_name("billing-worker")
-                .with_scope("read")
-                .with_scope("write")
-                .with_metadata("team", "payments")
-                .with_expires_at(4_102_444_800),
-        )
-        .expect("issue");
+    let (plain, with_claims) = sample_keys(&issuer);
     let plain_token = plain.token().expose_secret().to_owned();
     let claims_token = with_claims.token().expose_secret().to_owned();
     let tampered = flip_one_char(&plain_token);
@@ -151,46 +115,7 @@ fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
     assert!(spread_tokens.iter().all(|t| many_spread.verify(t).is_ok()));
 
     // The alternatives, each with the key id inside and a set lookup after.
-    let key_id_text = plain.key_id().to_string();
-    let mut id_set: HashSet<String> = (0..2).map(|_| KeyId::generate().to_string()).collect();
-    id_set.insert(key_id_text.clone());
-    let jwt_key = [42u8; 32];
-    let jwt = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &JwtClaims {
-            key_id: key_id_text.clone(),
-        },
-        &jsonwebtoken::EncodingKey::from_secret(&jwt_key),
-    )
-    .expect("jwt");
-    let jwt_decoding = jsonwebtoken::DecodingKey::from_secret(&jwt_key);
-    let mut jwt_validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-    jwt_validation.required_spec_claims.clear();
-    jwt_validation.validate_exp = false;
-    let jwt_verify = || {
-        let data =
-            jsonwebtoken::decode::<JwtClaims>(black_box(&jwt), &jwt_decoding, &jwt_validation)
-                .expect("jwt verifies");
-        assert!(id_set.contains(&data.claims.key_id));
-    };
-    jwt_verify();
-
-    let paseto_key =
-        pasetors::keys::SymmetricKey::<pasetors::version4::V4>::from(&[43u8; 32]).expect("key");
-    let paseto =
-        pasetors::version4::LocalToken::encrypt(&paseto_key, key_id_text.as_bytes(), None, None)
-            .expect("paseto");
-    let paseto_verify = || {
-        let untrusted = pasetors::token::UntrustedToken::<
-            pasetors::token::Local,
-            pasetors::version4::V4,
-        >::try_from(black_box(paseto.as_str()))
-        .expect("parses");
-        let trusted = pasetors::version4::LocalToken::decrypt(&paseto_key, &untrusted, None, None)
-            .expect("decrypts");
-        assert!(id_set.contains(trusted.payload()));
-    };
-    paseto_verify();
+    let alternatives = Alternatives::new(&plain.key_id());
 
     let floor = Floor::new(&[]);
     let floor_aad = Floor::new(TOKEN_AAD);
@@ -234,8 +159,12 @@ fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
             many_spread.verify(black_box(&spread_tokens[j]))
         })
     });
-    g.bench_function("jwt_hs256_decode_lookup", |b| b.iter(jwt_verify));
-    g.bench_function("paseto_v4_local_decrypt_lookup", |b| b.iter(paseto_verify));
+    g.bench_function("jwt_hs256_decode_lookup", |b| {
+        b.iter(|| alternatives.jwt_verify())
+    });
+    g.bench_function("paseto_v4_local_decrypt_lookup", |b| {
+        b.iter(|| alternatives.paseto_verify())
+    });
     g.bench_function("mint_plain", |b| {
         b.iter(|| issuer.issue(black_box(&Claims::new())))
     });
