@@ -1,5 +1,5 @@
-//! The ratios of issue 6's targets 1-4, measured in interleaved pairs (`cargo bench --bench
-//! ratios`), for `scripts/perf-ratios.py`.
+//! The ratios of the performance targets 1-4, measured in interleaved pairs
+//! (`cargo bench -p client-keys-benches --bench ratios`), for `scripts/perf-ratios.py`.
 //!
 //! Criterion (`benches/verify.rs`) times each function for seconds, one after the other: on two
 //! shared cores a neighbour's build can slow one function and not the next, and the ratio of

@@ -1,6 +1,6 @@
 //! Throughput of `Verifier::verify` on 2 threads against 1 (issue 6, target 5).
 //!
-//! `cargo bench --bench threads`. Each thread verifies a fixed number of tokens on its own clone
+//! `cargo bench -p client-keys-benches --bench threads`. Each thread verifies a fixed number of tokens on its own clone
 //! of one verifier; the ratio is `2 × t(1 thread) / t(2 threads)`, 2.0 being perfect scaling. The
 //! raw AES-256-GCM open is measured the same way: it is what this machine allows (two shared
 //! vCPUs rarely give a full 2.0). Each round runs verify on 1 then 2 threads, then the cipher

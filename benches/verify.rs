@@ -1,6 +1,6 @@
 //! Verification cost against its floor and its alternatives, measured side by side in one run.
 //!
-//! `cargo bench --bench verify`, then `python3 scripts/perf-ratios.py` for the table in
+//! `cargo bench -p client-keys-benches --bench verify`, then `python3 scripts/perf-ratios.py` for the table in
 //! `docs/PERFORMANCE.md`. Every target of issue 6 is a ratio between two functions of the group
 //! `verify`, which criterion runs back to back; the group `steps` times the sub-steps of
 //! `Verifier::verify` to explain where the time over the floor goes. Nothing here asserts a

@@ -24,7 +24,7 @@ connections=${CONNECTIONS:-32}
 
 command -v wrk >/dev/null || { echo "bench-server: wrk is not installed" >&2; exit 2; }
 
-bin=$(cargo bench --bench server --features axum --no-run --message-format=json 2>/dev/null |
+bin=$(cargo bench -p client-keys-benches --bench server --no-run --message-format=json 2>/dev/null |
     python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)

@@ -2,10 +2,10 @@
 """Issue 6: the table of figures and ratios for docs/PERFORMANCE.md.
 
 Reads what the benchmarks left in the target directory (`$CARGO_TARGET_DIR` or `./target`):
-  criterion/verify/*/new/estimates.json   cargo bench --bench verify   (targets 1-4)
+  criterion/verify/*/new/estimates.json   cargo bench -p client-keys-benches --bench verify   (targets 1-4)
   criterion/steps/*/new/estimates.json    (same run; sub-steps of verify)
-  perf/ratios.json                        cargo bench --bench ratios   (targets 1-4, paired)
-  perf/threads.json                       cargo bench --bench threads  (target 5)
+  perf/ratios.json                        cargo bench -p client-keys-benches --bench ratios   (targets 1-4, paired)
+  perf/threads.json                       cargo bench -p client-keys-benches --bench threads  (target 5)
   perf/cli.json                           scripts/bench-cli.sh         (target 6)
   perf/server.json                        scripts/bench-server.sh      (target 7)
 and prints Markdown. A missing input is reported as "not run", never guessed. The verdicts of

@@ -16,10 +16,10 @@ use std::time::Duration;
 use hmac::{KeyInit, Mac};
 use zeroize::Zeroizing;
 
-use crate::claims::{Claims, now_unix};
 use crate::error::{ClaimError, VerifyError};
-use crate::key_id::{KEY_ID_LEN, KeyId};
-use crate::keys::SecretKeys;
+use crate::token::claims::{Claims, now_unix};
+use crate::token::key_id::{KEY_ID_LEN, KeyId};
+use crate::token::keys::SecretKeys;
 use crate::token::{self, NONCE_LEN, SecretToken, TokenKind};
 use crate::verify::Verifier;
 

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::key_id::KeyId;
 use crate::token::TokenKind;
+use crate::token::key_id::KeyId;
 
 /// What is wrong with a secret's text (it is never repeated back).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,7 +159,7 @@ pub enum ClaimError {
 
 impl fmt::Display for ClaimError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::claims::*;
+        use crate::token::claims::*;
         match self {
             ClaimError::Name => write!(
                 f,

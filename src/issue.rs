@@ -4,12 +4,12 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::claims::{Claims, now_unix};
 use crate::config::Config;
 use crate::error::{ClaimError, ConfigError};
-use crate::key_id::{KEY_ID_LEN, KeyId};
-use crate::keys::SecretKeys;
-use crate::secret::{ClientSecret, os_random};
+use crate::token::claims::{Claims, now_unix};
+use crate::token::key_id::{KEY_ID_LEN, KeyId};
+use crate::token::keys::SecretKeys;
+use crate::token::secret::{ClientSecret, os_random};
 use crate::token::{self, NONCE_LEN, SecretToken, TokenKind};
 
 /// Mints client keys under one secret (the current `CLIENT_SECRET`).

@@ -42,48 +42,43 @@
 #![forbid(unsafe_code)]
 
 mod access;
-mod allowlist;
-mod authorization;
-mod check;
-mod claims;
+mod bearer;
 mod config;
-mod config_file;
-mod env_file;
 mod error;
+mod http;
 mod issue;
-mod key_id;
-mod keys;
-#[cfg(feature = "axum")]
-mod middleware;
-mod reload;
-mod secret;
+#[cfg(feature = "operator")]
+mod operator;
 mod token;
 mod verify;
 
 pub use access::{
     AccessRequest, AccessToken, DEFAULT_ACCESS_TTL, DEFAULT_MAX_ACCESS_TTL, ExchangeError,
 };
-pub use allowlist::Allowlist;
-pub use authorization::bearer_token;
-pub use check::{CheckReport, Finding, Severity};
-pub use claims::{
-    Claims, MAX_CLAIMS_LEN, MAX_EXPIRES_AT, MAX_METADATA, MAX_METADATA_KEY_LEN,
-    MAX_METADATA_VALUE_LEN, MAX_NAME_LEN, MAX_SCOPE_LEN, MAX_SCOPES, MAX_SESSION_ID_LEN,
-};
+pub use bearer::bearer_token;
+pub use config::allowlist::Allowlist;
 pub use config::{CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, Config};
-pub use config_file::{ConfigFile, ConfigFileError, Initialized, Revoked, Rotated};
-#[doc(hidden)]
-pub use env_file::CommitStage;
-pub use env_file::{EnvFile, EnvFileError, is_readable_by_others};
 pub use error::{ClaimError, ConfigError, SecretProblem, VerifyError};
-pub use issue::{IssuedKey, Issuer};
-pub use key_id::{InvalidKeyId, KEY_ID_LEN, KeyId};
 #[cfg(feature = "axum")]
-pub use middleware::{
+pub use http::middleware::{
     Authenticated, AuthenticatedRejection, ClientKeyLayer, ClientKeyService, RequireScope,
     RequireScopeService,
 };
-pub use reload::SharedVerifier;
-pub use secret::{ClientSecret, SECRET_LEN};
+pub use http::reload::SharedVerifier;
+pub use issue::{IssuedKey, Issuer};
+#[cfg(feature = "operator")]
+pub use operator::check::{CheckReport, Finding, Severity};
+#[cfg(feature = "operator")]
+pub use operator::config_file::{ConfigFile, ConfigFileError, Initialized, Revoked, Rotated};
+#[cfg(feature = "danger-test-hooks")]
+pub use operator::env_file::CommitStage;
+#[cfg(feature = "operator")]
+pub use operator::env_file::{EnvFile, EnvFileError, is_readable_by_others};
+pub use token::claims::{
+    Claims, MAX_CLAIMS_LEN, MAX_EXPIRES_AT, MAX_METADATA, MAX_METADATA_KEY_LEN,
+    MAX_METADATA_VALUE_LEN, MAX_NAME_LEN, MAX_SCOPE_LEN, MAX_SCOPES, MAX_SESSION_ID_LEN,
+};
+pub use token::key_id::{InvalidKeyId, KEY_ID_LEN, KeyId};
+pub use token::secret::{ClientSecret, SECRET_LEN};
 pub use token::{MAX_TOKEN_LEN, SecretToken, TokenKind};
 pub use verify::{Inspection, VerifiedKey, Verifier};

@@ -3,13 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::allowlist::Allowlist;
-use crate::authorization::bearer_token;
-use crate::claims::{Claims, now_unix};
+use crate::bearer::bearer_token;
 use crate::config::Config;
+use crate::config::allowlist::Allowlist;
 use crate::error::{ConfigError, VerifyError};
-use crate::key_id::{KEY_ID_LEN, KeyId};
-use crate::keys::Keyring;
+use crate::token::claims::{Claims, now_unix};
+use crate::token::key_id::{KEY_ID_LEN, KeyId};
+use crate::token::keys::Keyring;
 use crate::token::{self, TokenKind};
 
 /// Verifies bearer tokens: decrypts them under `CLIENT_SECRET` (or a previous secret) and checks

@@ -263,8 +263,8 @@ pub fn is_readable_by_others(path: &Path) -> io::Result<bool> {
 
 /// A point in [`EnvFile::commit_with`] at which the test hook is called.
 ///
-/// This is a test hook, not part of the stable API.
-#[doc(hidden)]
+/// Only with the `danger-test-hooks` feature: a test hook, not part of the stable API.
+#[cfg_attr(not(feature = "danger-test-hooks"), allow(unreachable_pub, dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CommitStage {
@@ -475,10 +475,10 @@ impl EnvFile {
     /// [`EnvFileError::Io`] if any step fails (including when the owner of the
     /// original cannot be preserved).
     pub fn commit(self) -> Result<(), EnvFileError> {
-        self.commit_with(|_, _| Ok(()))
+        self.commit_staged(|_, _| Ok(()))
     }
 
-    /// **Test hook.** Like [`commit`](Self::commit), but calls
+    /// **Test hook** (feature `danger-test-hooks`). Like [`commit`](Self::commit), but calls
     /// `hook(stage, temp_path)` at each [`CommitStage`]. If the hook returns an
     /// error at a stage before the rename, the temporary file is removed, the
     /// original is left untouched and the error is returned as
@@ -489,8 +489,15 @@ impl EnvFile {
     /// # Errors
     ///
     /// As [`commit`](Self::commit), plus the hook's error.
-    #[doc(hidden)]
-    pub fn commit_with<F>(self, mut hook: F) -> Result<(), EnvFileError>
+    #[cfg(feature = "danger-test-hooks")]
+    pub fn commit_with<F>(self, hook: F) -> Result<(), EnvFileError>
+    where
+        F: FnMut(CommitStage, &Path) -> io::Result<()>,
+    {
+        self.commit_staged(hook)
+    }
+
+    fn commit_staged<F>(self, mut hook: F) -> Result<(), EnvFileError>
     where
         F: FnMut(CommitStage, &Path) -> io::Result<()>,
     {

@@ -83,7 +83,7 @@ impl ClientSecret {
     /// carries it, so it can be shown and logged to tell secrets apart.
     #[must_use]
     pub fn id(&self) -> String {
-        hex::encode(crate::keys::secret_id(self))
+        hex::encode(crate::token::keys::secret_id(self))
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8; SECRET_LEN] {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use crate::secret::os_random;
+use crate::token::secret::os_random;
 
 /// Length of a key id in bytes (shown as 32 lowercase hex characters).
 pub const KEY_ID_LEN: usize = 16;

@@ -9,8 +9,8 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::secret::ClientSecret;
 use crate::token::TokenKind;
+use crate::token::secret::ClientSecret;
 
 /// Length of the secret identifier carried in every token.
 pub(crate) const SECRET_ID_LEN: usize = 4;

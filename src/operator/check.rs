@@ -3,14 +3,14 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::allowlist::{Allowlist, entries};
+use crate::config::allowlist::{Allowlist, entries};
 use crate::config::{
     CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, EnvSource, Missing, Origin,
 };
-use crate::env_file::is_readable_by_others;
 use crate::error::ConfigError;
-use crate::secret::ClientSecret;
+use crate::operator::env_file::is_readable_by_others;
 use crate::token::TokenKind;
+use crate::token::secret::ClientSecret;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -37,7 +37,8 @@ pub const MAX_SESSION_ID_LEN: usize = 64;
 /// The latest expiry a token can carry: 9999-12-31T23:59:59Z.
 pub const MAX_EXPIRES_AT: u64 = 253_402_300_799;
 /// Most bytes the encoded claims may take (so that every token fits in 512 characters).
-pub const MAX_CLAIMS_LEN: usize = crate::token::MAX_PLAINTEXT_LEN - crate::key_id::KEY_ID_LEN;
+pub const MAX_CLAIMS_LEN: usize =
+    crate::token::MAX_PLAINTEXT_LEN - crate::token::key_id::KEY_ID_LEN;
 
 /// The optional claims of a key, set when it is minted and returned when it verifies.
 ///

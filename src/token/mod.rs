@@ -6,6 +6,11 @@
 //! aad   = prefix || version || kind || secret_id
 //! ```
 
+pub(crate) mod claims;
+pub(crate) mod key_id;
+pub(crate) mod keys;
+pub(crate) mod secret;
+
 use std::fmt;
 
 use aes_gcm::aead::AeadInOut;
@@ -15,7 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::VerifyError;
-use crate::keys::{Keyring, SECRET_ID_LEN, SecretKeys};
+use crate::token::keys::{Keyring, SECRET_ID_LEN, SecretKeys};
 
 /// The longest token text accepted, in bytes; anything longer is rejected before decoding.
 pub const MAX_TOKEN_LEN: usize = 512;
@@ -30,7 +35,8 @@ pub(crate) const TAG_LEN: usize = 16;
 /// The largest body whose base64url text fits in [`MAX_TOKEN_LEN`] with the prefix.
 pub(crate) const MAX_BODY_LEN: usize = (MAX_TOKEN_LEN - PREFIX_LEN) * 3 / 4;
 /// The smallest body: a plaintext holds at least a 16-byte key id.
-pub(crate) const MIN_BODY_LEN: usize = HEADER_LEN + NONCE_LEN + crate::key_id::KEY_ID_LEN + TAG_LEN;
+pub(crate) const MIN_BODY_LEN: usize =
+    HEADER_LEN + NONCE_LEN + crate::token::key_id::KEY_ID_LEN + TAG_LEN;
 /// The largest plaintext a token can carry.
 pub(crate) const MAX_PLAINTEXT_LEN: usize = MAX_BODY_LEN - HEADER_LEN - NONCE_LEN - TAG_LEN;
 

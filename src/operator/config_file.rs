@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::allowlist::entries;
+use crate::config::allowlist::entries;
 use crate::config::{CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS};
-use crate::env_file::{EnvFile, EnvFileError};
 use crate::error::SecretProblem;
-use crate::key_id::KeyId;
-use crate::secret::ClientSecret;
+use crate::operator::env_file::{EnvFile, EnvFileError};
+use crate::token::key_id::KeyId;
+use crate::token::secret::ClientSecret;
 
 /// A `.env` file holding `CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS` and `CLIENT_KEYS`, and the
 /// operator's edits of it.

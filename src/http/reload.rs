@@ -113,8 +113,8 @@ impl fmt::Debug for SharedVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::Claims;
     use crate::issue::Issuer;
+    use crate::token::claims::Claims;
 
     const SECRET: &str = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
 

@@ -1,6 +1,8 @@
 //! Configuration from the environment and `.env`: `CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS`,
 //! `CLIENT_KEYS`.
 
+pub(crate) mod allowlist;
+
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
@@ -8,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::allowlist::Allowlist;
+use crate::config::allowlist::Allowlist;
 use crate::error::ConfigError;
-use crate::secret::ClientSecret;
+use crate::token::secret::ClientSecret;
 
 /// The root secret new keys are minted under.
 pub const CLIENT_SECRET: &str = "CLIENT_SECRET";
@@ -129,7 +131,7 @@ impl fmt::Debug for Config {
 /// Parses `CLIENT_SECRET_PREVIOUS`: comma-separated secrets, whitespace trimmed, empty entries
 /// ignored.
 fn parse_previous(text: &str) -> Result<Vec<ClientSecret>, ConfigError> {
-    crate::allowlist::entries(text)
+    crate::config::allowlist::entries(text)
         .enumerate()
         .map(|(i, entry)| {
             ClientSecret::from_hex(entry).map_err(|problem| ConfigError::InvalidSecret {
@@ -152,6 +154,7 @@ pub(crate) enum Missing {
 pub(crate) struct EnvSource {
     file: HashMap<String, Zeroizing<String>>,
     /// How many times each name is defined in the file.
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
     definitions: HashMap<String, usize>,
     path: Option<PathBuf>,
 }
@@ -224,11 +227,13 @@ impl EnvSource {
     }
 
     /// The file's value of `name` (its first definition), whatever the environment says.
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
     pub(crate) fn file_value(&self, name: &str) -> Option<&str> {
         self.file.get(name).map(|v| v.as_str())
     }
 
     /// How many times the file defines `name`.
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
     pub(crate) fn definitions(&self, name: &str) -> usize {
         self.definitions.get(name).copied().unwrap_or(0)
     }

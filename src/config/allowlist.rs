@@ -5,7 +5,7 @@ use std::fmt;
 use std::hash::BuildHasherDefault;
 use std::str::FromStr;
 
-use crate::key_id::{IdentityHasher, KeyId};
+use crate::token::key_id::{IdentityHasher, KeyId};
 
 /// The parsed `CLIENT_KEYS` allowlist.
 ///

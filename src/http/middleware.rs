@@ -17,11 +17,11 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower::{Layer, Service};
 
-use crate::authorization::bearer_token;
-use crate::claims::is_scope;
+use crate::bearer::bearer_token;
 use crate::error::VerifyError;
-use crate::key_id::KeyId;
-use crate::reload::SharedVerifier;
+use crate::http::reload::SharedVerifier;
+use crate::token::claims::is_scope;
+use crate::token::key_id::KeyId;
 use crate::verify::VerifiedKey;
 
 /// The future of the services below: the inner service's, or an immediate refusal.
