@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce};
 use aes_gcm::{Aes256Gcm, Key};
-use client_keys::{Issuer, Verifier};
 
 mod common;
 
@@ -27,15 +26,15 @@ fn main() {
     let rounds = if timing { 400 } else { 3 };
     let batch = Duration::from_micros(if timing { 800 } else { 10 });
 
-    let issuer = Issuer::new(SECRET).expect("issuer");
+    let issuer = common::issuer(SECRET).expect("issuer");
     let (plain, with_claims) = sample_keys(&issuer);
     let token = plain.token().expose_secret().to_owned();
     let claims_token = with_claims.token().expose_secret().to_owned();
     let tampered = flip_one_char(&token);
     let garbage = "x".repeat(1 << 20);
     let listed = [plain.key_id(), with_claims.key_id()];
-    let few = Verifier::new(SECRET, &allowlist_text(1, &listed)).expect("verifier");
-    let many = Verifier::new(SECRET, &allowlist_text(100_000 - 2, &listed)).expect("verifier");
+    let few = common::verifier(SECRET, &allowlist_text(1, &listed)).expect("verifier");
+    let many = common::verifier(SECRET, &allowlist_text(100_000 - 2, &listed)).expect("verifier");
     assert_eq!(many.allowlist().len(), 100_000);
 
     let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from([7u8; 32]));

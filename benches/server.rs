@@ -25,7 +25,9 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use client_keys::{Claims, ClientKeyLayer, ClientSecret, Issuer, SharedVerifier, Verifier};
+use client_keys::{
+    Allowlist, Claims, ClientKeyLayer, ClientSecret, Issuer, SharedVerifier, Verifier,
+};
 use serde_json::{Value, json};
 
 type Apps = Arc<Mutex<Vec<Value>>>;
@@ -54,10 +56,8 @@ async fn main() {
     }
 
     let secret = ClientSecret::generate();
-    let issued = Issuer::from_secret(&secret)
-        .issue(&Claims::new())
-        .expect("mint");
-    let verifier = Verifier::new(&secret.to_hex(), &issued.key_id().to_string()).expect("verifier");
+    let issued = Issuer::new(&secret).issue(&Claims::new()).expect("mint");
+    let verifier = Verifier::new(&secret, Allowlist::parse(&issued.key_id().to_string()));
     let with = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce};
 use aes_gcm::{Aes256Gcm, Key};
-use client_keys::{Claims, Issuer, Verifier};
+use client_keys::{Allowlist, Claims, ClientSecret, Issuer, Verifier};
 
 const SECRET: &str = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
 const ROUNDS: usize = 15;
@@ -52,9 +52,10 @@ fn main() {
     let timing = std::env::args().any(|a| a == "--bench");
     let iterations: u64 = if timing { 500_000 } else { 1_000 };
 
-    let issuer = Issuer::new(SECRET).expect("issuer");
+    let secret: ClientSecret = SECRET.parse().expect("secret");
+    let issuer = Issuer::new(&secret);
     let issued = issuer.issue(&Claims::new()).expect("issue");
-    let verifier = Verifier::new(SECRET, &issued.key_id().to_string()).expect("verifier");
+    let verifier = Verifier::new(&secret, Allowlist::parse(&issued.key_id().to_string()));
     let token = issued.token().expose_secret().to_owned();
     assert!(verifier.verify(&token).is_ok());
 

@@ -18,7 +18,7 @@ use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
 use aes_gcm::{Aes256Gcm, Key};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use client_keys::{Allowlist, Claims, ClientSecret, Issuer, KeyId, Verifier};
+use client_keys::{Allowlist, Claims, ClientSecret, Issuer, KeyId};
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput};
 use zeroize::Zeroize;
@@ -74,7 +74,7 @@ const TOKEN_AAD: &[u8] = b"ckey_\x01\x01abcd";
 
 fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
     let secret = ClientSecret::from_hex(SECRET).expect("secret");
-    let issuer = Issuer::from_secret(&secret);
+    let issuer = Issuer::new(&secret);
     let (plain, with_claims) = sample_keys(&issuer);
     let plain_token = plain.token().expose_secret().to_owned();
     let claims_token = with_claims.token().expose_secret().to_owned();
@@ -83,9 +83,9 @@ fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
     let header = format!("Bearer {plain_token}");
 
     let ids = [plain.key_id(), with_claims.key_id()];
-    let few = Verifier::new(SECRET, &allowlist_text(1, &ids)).expect("verifier");
+    let few = common::verifier(SECRET, &allowlist_text(1, &ids)).expect("verifier");
     let many =
-        Verifier::new(SECRET, &allowlist_text(MANY_IDS - ids.len(), &ids)).expect("verifier");
+        common::verifier(SECRET, &allowlist_text(MANY_IDS - ids.len(), &ids)).expect("verifier");
     assert_eq!(few.allowlist().len(), 3);
     assert_eq!(many.allowlist().len(), MANY_IDS);
     assert!(few.verify(&plain_token).is_ok());
@@ -106,12 +106,12 @@ fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
         .iter()
         .map(|k| k.token().expose_secret().to_owned())
         .collect();
-    let many_spread = Verifier::new(
+    let many_spread = common::verifier(
         SECRET,
         &allowlist_text(MANY_IDS - spread_ids.len(), &spread_ids),
     )
     .expect("verifier");
-    let few_spread = Verifier::new(SECRET, &allowlist_text(0, &spread_ids[..3])).expect("v");
+    let few_spread = common::verifier(SECRET, &allowlist_text(0, &spread_ids[..3])).expect("v");
     assert!(spread_tokens.iter().all(|t| many_spread.verify(t).is_ok()));
 
     // The alternatives, each with the key id inside and a set lookup after.
@@ -173,7 +173,7 @@ fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
 
 /// The sub-steps of `Verifier::verify` for a plain key, each alone.
 fn bench_steps<M: Measurement>(c: &mut Criterion<M>) {
-    let issuer = Issuer::new(SECRET).expect("issuer");
+    let issuer = common::issuer(SECRET).expect("issuer");
     let plain = issuer.issue(&Claims::new()).expect("issue");
     let token = plain.token().expose_secret().to_owned();
     let encoded = &token.as_bytes()[5..];

@@ -31,7 +31,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use client_keys::{
-    AccessRequest, Authenticated, ClientKeyLayer, ExchangeError, RequireScope, SharedVerifier,
+    AccessIssuer, AccessRequest, Authenticated, ClientKeyLayer, ExchangeError, RequireScope,
+    SharedVerifier,
 };
 use serde_json::{Value, json};
 
@@ -144,7 +145,7 @@ async fn issue_access_token(State(verifier): State<SharedVerifier>, body: Bytes)
         let error = "the body must be {\"api_key\": \"…\", \"session_id\": \"…\", \"scopes\": […]}";
         return token_error(StatusCode::BAD_REQUEST, "invalid_request", Some(error));
     };
-    match verifier.load().exchange(&client_key, &request) {
+    match AccessIssuer::new(verifier.load()).exchange(&client_key, &request) {
         Ok(access) => {
             tracing::info!(
                 key_id = %access.key_id(),

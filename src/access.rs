@@ -14,18 +14,17 @@ use std::fmt;
 use std::time::Duration;
 
 use hmac::{KeyInit, Mac};
-use zeroize::Zeroizing;
 
-use crate::error::{ClaimError, VerifyError};
-use crate::token::claims::{Claims, now_unix};
-use crate::token::key_id::{KEY_ID_LEN, KeyId};
+use crate::error::VerifyError;
+use crate::token::claims::{ClaimError, Claims, now_unix};
+use crate::token::key_id::KeyId;
 use crate::token::keys::SecretKeys;
-use crate::token::{self, NONCE_LEN, SecretToken, TokenKind};
-use crate::verify::Verifier;
+use crate::token::{self, NONCE_LEN, SecretToken, TokenKind, payload};
+use crate::verify::{MAX_ACCESS_TTL, Verifier};
 
 /// Lifetime of an access token when the request names none: 2 hours.
 pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(2 * 3600);
-/// Default for [`Verifier::with_max_access_ttl`]: 2 hours.
+/// The longest lifetime an [`AccessIssuer`] grants unless told otherwise: 2 hours.
 pub const DEFAULT_MAX_ACCESS_TTL: Duration = DEFAULT_ACCESS_TTL;
 
 /// What a client asks for when it exchanges its client key.
@@ -69,7 +68,8 @@ impl AccessRequest {
         self
     }
 
-    /// The lifetime asked for (whole seconds; capped at the verifier's maximum).
+    /// The lifetime asked for, in whole seconds: 1 second to 24 hours, capped at the issuer's
+    /// maximum (a request outside those bounds is refused, not capped).
     #[must_use]
     pub fn with_ttl(mut self, ttl: Duration) -> AccessRequest {
         self.ttl = Some(ttl);
@@ -142,9 +142,11 @@ pub enum ExchangeError {
         /// The first such scope.
         scope: String,
     },
-    /// The request is malformed, e.g. a bad session id or a zero lifetime (answer `400`,
-    /// `invalid_request`).
+    /// The request is malformed, e.g. a bad session id (answer `400`, `invalid_request`).
     InvalidRequest(ClaimError),
+    /// The requested lifetime is under a second or over 24 hours (answer `400`,
+    /// `invalid_request`).
+    InvalidLifetime,
 }
 
 impl fmt::Display for ExchangeError {
@@ -155,6 +157,9 @@ impl fmt::Display for ExchangeError {
                 write!(f, "scope {scope:?} is not granted to the client key")
             }
             ExchangeError::InvalidRequest(e) => write!(f, "invalid request: {e}"),
+            ExchangeError::InvalidLifetime => f.write_str(
+                "invalid request: the lifetime must be from 1 second to 24 hours (86400 seconds)",
+            ),
         }
     }
 }
@@ -164,37 +169,87 @@ impl std::error::Error for ExchangeError {
         match self {
             ExchangeError::InvalidClient(e) => Some(e),
             ExchangeError::InvalidRequest(e) => Some(e),
-            ExchangeError::ScopeNotGranted { .. } => None,
+            ExchangeError::ScopeNotGranted { .. } | ExchangeError::InvalidLifetime => None,
         }
     }
 }
 
-impl Verifier {
+/// Exchanges client keys for short-lived access tokens: the token endpoint's side.
+///
+/// Built from the [`Verifier`] that checks the client keys; it owns the lifetimes it grants
+/// (by default 2 hours, and at most 2 hours unless [`AccessIssuer::with_max_ttl`] says more).
+/// Give servers that accept its tokens the same maximum with
+/// [`Verifier::with_max_access_ttl`].
+///
+/// ```
+/// use client_keys::{AccessIssuer, AccessRequest, Claims, ClientSecret, Issuer, TokenKind, Verifier};
+///
+/// let secret = ClientSecret::generate();
+/// let key = Issuer::new(&secret).issue(&Claims::new().with_scope("read").with_scope("write"))?;
+/// let verifier = Verifier::new(&secret, key.key_id().to_string().parse()?);
+/// let issuer = AccessIssuer::new(verifier.clone());
+///
+/// let request = AccessRequest::new().with_session_id("s-1").with_scope("read");
+/// let access = issuer.exchange(key.token().expose_secret(), &request)?;
+/// assert!(access.expires_in() <= 7200);
+///
+/// let verified = verifier.verify(access.token().expose_secret())?;
+/// assert_eq!(verified.kind(), TokenKind::AccessToken);
+/// assert_eq!(verified.key_id(), key.key_id());
+/// assert_eq!(verified.scopes(), ["read"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct AccessIssuer {
+    verifier: Verifier,
+    default_ttl: u64,
+    max_ttl: u64,
+}
+
+impl AccessIssuer {
+    /// Exchanges the client keys `verifier` accepts (whatever kinds it accepts for requests).
+    #[must_use]
+    pub fn new(verifier: Verifier) -> AccessIssuer {
+        AccessIssuer {
+            verifier,
+            default_ttl: DEFAULT_ACCESS_TTL.as_secs(),
+            max_ttl: DEFAULT_MAX_ACCESS_TTL.as_secs(),
+        }
+    }
+
+    /// The lifetime of a token whose request names none (2 hours unless set here; never more
+    /// than the maximum).
+    #[must_use]
+    pub fn with_default_ttl(mut self, ttl: Duration) -> AccessIssuer {
+        self.default_ttl = ttl.as_secs().clamp(1, MAX_ACCESS_TTL.as_secs());
+        self
+    }
+
+    /// The longest lifetime granted (2 hours unless set here, at most 24 hours): longer
+    /// requests are capped to it.
+    #[must_use]
+    pub fn with_max_ttl(mut self, max: Duration) -> AccessIssuer {
+        self.max_ttl = max.as_secs().clamp(1, MAX_ACCESS_TTL.as_secs());
+        self
+    }
+
+    /// The verifier that checks client keys.
+    #[must_use]
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
     /// Exchanges a client key for a short-lived access token.
     ///
-    /// The client key must verify (whatever kinds [`Verifier::accepting`] allows). The token
-    /// lives for the requested lifetime (default [`DEFAULT_ACCESS_TTL`], capped at
-    /// [`Verifier::with_max_access_ttl`] and at the parent's own expiry), counted from the
-    /// start of a time window a quarter of that lifetime long: every identical request in
-    /// one window gets the identical token, and `expires_in` is its true remaining life.
+    /// The token lives for the requested lifetime (default [`DEFAULT_ACCESS_TTL`], capped at
+    /// the issuer's maximum and at the parent's own expiry), counted from the start of a time
+    /// window a quarter of that lifetime long: every identical request in one window gets the
+    /// identical token, and `expires_in` is its true remaining life. It is minted under the
+    /// secret that minted its parent, so removing that secret revokes both.
     ///
-    /// ```
-    /// use client_keys::{AccessRequest, Claims, Issuer, TokenKind, Verifier};
-    ///
-    /// let secret = "ab".repeat(32);
-    /// let key = Issuer::new(&secret)?.issue(&Claims::new().with_scope("read").with_scope("write"))?;
-    /// let verifier = Verifier::new(&secret, &key.key_id().to_string())?;
-    ///
-    /// let request = AccessRequest::new().with_session_id("s-1").with_scope("read");
-    /// let access = verifier.exchange(key.token().expose_secret(), &request)?;
-    /// assert!(access.expires_in() <= 7200);
-    ///
-    /// let verified = verifier.verify(access.token().expose_secret())?;
-    /// assert_eq!(verified.kind(), TokenKind::AccessToken);
-    /// assert_eq!(verified.key_id(), key.key_id());
-    /// assert_eq!(verified.scopes(), ["read"]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
+    /// # Errors
+    /// The client key does not verify, a scope is not the parent's, the session id is
+    /// malformed, or the lifetime is outside 1 second to 24 hours.
     pub fn exchange(
         &self,
         client_key: &str,
@@ -203,15 +258,19 @@ impl Verifier {
         self.exchange_at(client_key, request, now_unix())
     }
 
-    /// [`Verifier::exchange`] as if the time were `now` (unix seconds).
-    pub(crate) fn exchange_at(
+    /// [`AccessIssuer::exchange`] as if the time were `now` (unix seconds).
+    ///
+    /// # Errors
+    /// As [`AccessIssuer::exchange`].
+    pub fn exchange_at(
         &self,
         client_key: &str,
         request: &AccessRequest,
         now: u64,
     ) -> Result<AccessToken, ExchangeError> {
-        let parent = self
-            .verify_client_key(client_key)
+        let (parent, keys) = self
+            .verifier
+            .verify_parent_at(client_key, now)
             .map_err(ExchangeError::InvalidClient)?;
         let scopes = match request.scopes() {
             None => parent.scopes().to_vec(),
@@ -226,11 +285,11 @@ impl Verifier {
         };
         let ttl = request
             .ttl
-            .map_or(DEFAULT_ACCESS_TTL.as_secs(), |t| t.as_secs());
-        if ttl == 0 {
-            return Err(ExchangeError::InvalidRequest(ClaimError::ExpiryInPast));
+            .map_or(self.default_ttl.min(self.max_ttl), |t| t.as_secs());
+        if !(1..=MAX_ACCESS_TTL.as_secs()).contains(&ttl) {
+            return Err(ExchangeError::InvalidLifetime);
         }
-        let ttl = ttl.min(self.max_access_ttl());
+        let ttl = ttl.min(self.max_ttl);
         let mut expires_at = window_start(now, ttl).saturating_add(ttl);
         if let Some(parent_expiry) = parent.expires_at() {
             expires_at = expires_at.min(parent_expiry);
@@ -244,7 +303,7 @@ impl Verifier {
             .with_session_id(request.session_id.clone());
         claims.validate().map_err(ExchangeError::InvalidRequest)?;
         Ok(AccessToken {
-            token: mint(self.keyring().current(), parent.key_id(), &claims),
+            token: mint(keys, parent.key_id(), &claims),
             key_id: parent.key_id(),
             expires_at,
             expires_in: expires_at.saturating_sub(now),
@@ -263,9 +322,7 @@ pub(crate) fn window_start(now: u64, ttl: u64) -> u64 {
 /// Seals an access token for `parent` with validated `claims` (an expiry, scopes, and maybe a
 /// session id), under its synthetic nonce.
 pub(crate) fn mint(keys: &SecretKeys, parent: KeyId, claims: &Claims) -> SecretToken {
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(KEY_ID_LEN + claims.encoded_len()));
-    plaintext.extend_from_slice(parent.as_bytes());
-    claims.encode_into(&mut plaintext);
+    let plaintext = payload::encode(parent, claims);
     let nonce = synthetic_nonce(keys, &plaintext);
     token::seal(keys, TokenKind::AccessToken, &nonce, &plaintext)
 }
@@ -290,42 +347,46 @@ fn synthetic_nonce(keys: &SecretKeys, plaintext: &[u8]) -> [u8; NONCE_LEN] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::allowlist::Allowlist;
+    use crate::error::VerifyError;
+    use crate::token::Malformed;
     use crate::{ClientSecret, Issuer};
 
-    /// The start of a 30-minute window (a multiple of 1800 s).
+    /// The start of a 30-minute window (a multiple of 1800 s), after every parent is minted.
     const NOW: u64 = 1_899_999_000;
 
-    fn parent(claims: &Claims) -> (Verifier, String) {
+    fn parent(claims: &Claims) -> (AccessIssuer, String) {
         let secret = ClientSecret::generate();
-        // Mint as if long ago, so that expiries are judged against the real clock only.
-        let issued = Issuer::from_secret(&secret).issue(claims).expect("mints");
-        let verifier =
-            Verifier::new(&secret.to_hex(), &issued.key_id().to_string()).expect("verifier");
-        (verifier, issued.token().expose_secret().to_owned())
+        let issued = Issuer::new(&secret).issue(claims).expect("mints");
+        let verifier = Verifier::new(&secret, Allowlist::parse(&issued.key_id().to_string()));
+        (
+            AccessIssuer::new(verifier),
+            issued.token().expose_secret().to_owned(),
+        )
     }
 
     #[test]
     fn identical_requests_in_one_window_get_identical_tokens() {
-        let (verifier, key) = parent(&Claims::new().with_scope("read").with_scope("write"));
+        let (issuer, key) = parent(&Claims::new().with_scope("read").with_scope("write"));
         let request = AccessRequest::new().with_session_id("s1");
-        let a = verifier.exchange_at(&key, &request, NOW).expect("a");
-        let b = verifier.exchange_at(&key, &request, NOW + 1799).expect("b");
+        let a = issuer.exchange_at(&key, &request, NOW).expect("a");
+        let b = issuer.exchange_at(&key, &request, NOW + 1799).expect("b");
         assert_eq!(a.token().expose_secret(), b.token().expose_secret());
         assert_eq!(a.expires_at(), b.expires_at());
         // expires_in is the true remaining life at each call.
         assert_eq!(a.expires_in(), a.expires_at() - NOW);
         assert_eq!(b.expires_in(), a.expires_at() - NOW - 1799);
         // The next window, another session, other scopes or another lifetime: another token.
-        let next = verifier
+        let next = issuer
             .exchange_at(&key, &request, window_start(NOW, 7200) + 1800)
             .expect("c");
-        let other_session = verifier
+        let other_session = issuer
             .exchange_at(&key, &AccessRequest::new().with_session_id("s2"), NOW)
             .expect("d");
-        let narrower = verifier
+        let narrower = issuer
             .exchange_at(&key, &request.clone().with_scope("read"), NOW)
             .expect("e");
-        let shorter = verifier
+        let shorter = issuer
             .exchange_at(
                 &key,
                 &request.clone().with_ttl(Duration::from_secs(600)),
@@ -342,14 +403,14 @@ mod tests {
 
     #[test]
     fn lifetimes_are_capped_by_the_server_and_the_parent() {
-        let (verifier, key) = parent(&Claims::new().with_expires_at(NOW + 600));
-        let t = verifier
+        let (issuer, key) = parent(&Claims::new().with_expires_at(NOW + 600));
+        let t = issuer
             .exchange_at(&key, &AccessRequest::new(), NOW)
             .expect("t");
         assert_eq!(t.expires_at(), NOW + 600, "never outlives its parent");
-        let (verifier, key) = parent(&Claims::new());
-        let verifier = verifier.with_max_access_ttl(Duration::from_secs(300));
-        let t = verifier
+        let (issuer, key) = parent(&Claims::new());
+        let issuer = issuer.with_max_ttl(Duration::from_secs(300));
+        let t = issuer
             .exchange_at(
                 &key,
                 &AccessRequest::new().with_ttl(Duration::from_secs(86_400)),
@@ -361,11 +422,72 @@ mod tests {
             "{}",
             t.expires_at()
         );
-        let zero = AccessRequest::new().with_ttl(Duration::ZERO);
-        assert!(matches!(
-            verifier.exchange_at(&key, &zero, NOW),
-            Err(ExchangeError::InvalidRequest(_))
-        ));
+        for ttl in [0, 86_401] {
+            let request = AccessRequest::new().with_ttl(Duration::from_secs(ttl));
+            assert_eq!(
+                issuer.exchange_at(&key, &request, NOW).unwrap_err(),
+                ExchangeError::InvalidLifetime,
+                "{ttl}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_access_token_dies_with_the_secret_of_its_parent() {
+        let (old, new) = (ClientSecret::generate(), ClientSecret::generate());
+        let issued = Issuer::new(&old).issue(&Claims::new()).expect("mints");
+        let allowlist = Allowlist::parse(&issued.key_id().to_string());
+        let rotated = Verifier::new(&new, allowlist.clone()).with_previous_secrets([&old]);
+        let access = AccessIssuer::new(rotated.clone())
+            .with_max_ttl(Duration::from_secs(86_400))
+            .exchange_at(
+                issued.token().expose_secret(),
+                &AccessRequest::new().with_ttl(Duration::from_secs(86_400)),
+                NOW,
+            )
+            .expect("exchanges");
+        let token = access.token().expose_secret();
+        assert!(rotated.verify_at(token, NOW).is_ok());
+        // The old secret is removed: the parent and its access token are refused together.
+        let after = Verifier::new(&new, allowlist);
+        assert_eq!(
+            after.verify_at(issued.token().expose_secret(), NOW),
+            Err(VerifyError::UnknownSecret)
+        );
+        assert_eq!(after.verify_at(token, NOW), Err(VerifyError::UnknownSecret));
+    }
+
+    #[test]
+    fn verifiers_refuse_access_tokens_that_live_longer_than_they_grant() {
+        let secret = ClientSecret::generate();
+        let id = KeyId::generate();
+        let unbounded = Verifier::new(&secret, Allowlist::parse(&id.to_string()));
+        let verifier = unbounded.clone().with_max_access_ttl(MAX_ACCESS_TTL);
+        let keys = SecretKeys::derive(&secret);
+        let sealed = |expires_at: u64| {
+            let claims = Claims::new().with_expires_at(expires_at);
+            mint(&keys, id, &claims)
+        };
+        let far = sealed(crate::token::claims::MAX_EXPIRES_AT);
+        assert!(unbounded.verify_at(far.expose_secret(), NOW).is_ok());
+        assert_eq!(
+            verifier.verify_at(far.expose_secret(), NOW),
+            Err(VerifyError::Malformed(Malformed::AccessTokenTooLong))
+        );
+        let day = sealed(NOW + 86_400 + 60);
+        assert!(verifier.verify_at(day.expose_secret(), NOW).is_ok());
+        let past_skew = sealed(NOW + 86_400 + 61);
+        assert!(verifier.verify_at(past_skew.expose_secret(), NOW).is_err());
+        let short = verifier.with_max_access_ttl(Duration::from_secs(600));
+        assert!(
+            short
+                .verify_at(sealed(NOW + 660).expose_secret(), NOW)
+                .is_ok()
+        );
+        assert_eq!(
+            short.verify_at(sealed(NOW + 661).expose_secret(), NOW),
+            Err(VerifyError::Malformed(Malformed::AccessTokenTooLong))
+        );
     }
 
     #[test]

@@ -1,7 +1,51 @@
 //! Parsing the `Authorization` header value for the `Bearer` scheme (RFC 6750 §2.1, RFC 7235).
 
+use std::fmt;
+
 use crate::error::VerifyError;
-use crate::token::MAX_TOKEN_LEN;
+use crate::token::{MAX_TOKEN_LEN, Malformed};
+
+/// What is wrong with an `Authorization` header that names the `Bearer` scheme or an invalid one
+/// (RFC 6750 `invalid_request`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidHeader {
+    /// `Bearer` with no token.
+    NoToken,
+    /// More than one token after `Bearer`.
+    MoreThanOneToken,
+    /// The token has a character outside RFC 6750's `b64token`.
+    NotB64token,
+    /// The scheme is not an RFC 7230 token.
+    InvalidScheme,
+    /// A tab.
+    Tab,
+    /// A control character.
+    ControlCharacter,
+    /// A character outside ASCII.
+    NonAscii,
+}
+
+impl InvalidHeader {
+    /// The text of RFC 6750's `error_description` for this problem.
+    pub(crate) const fn description(self) -> &'static str {
+        match self {
+            InvalidHeader::NoToken => "the Bearer scheme has no token",
+            InvalidHeader::MoreThanOneToken => "more than one token after Bearer",
+            InvalidHeader::NotB64token => "the Bearer token is not a b64token",
+            InvalidHeader::InvalidScheme => "the authorization scheme is not a valid token",
+            InvalidHeader::Tab => "a tab in the Authorization header",
+            InvalidHeader::ControlCharacter => "a control character in the Authorization header",
+            InvalidHeader::NonAscii => "a non-ASCII character in the Authorization header",
+        }
+    }
+}
+
+impl fmt::Display for InvalidHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
 
 /// Extracts the token from an `Authorization` header value of the `Bearer` scheme.
 ///
@@ -14,6 +58,9 @@ use crate::token::MAX_TOKEN_LEN;
 /// - `Bearer` with no token, two tokens, a tab, a control or non-ASCII character, a character
 ///   outside `b64token`: [`VerifyError::InvalidHeader`] (`400 invalid_request`);
 /// - a token longer than any this library mints: [`VerifyError::Malformed`], without scanning it.
+///
+/// # Errors
+/// As listed above.
 ///
 /// ```
 /// use client_keys::{bearer_token, VerifyError};
@@ -33,27 +80,25 @@ pub fn bearer_token(header_value: &str) -> Result<&str, VerifyError> {
             None => Err(VerifyError::NotBearer),
             Some(&bad) => Err(VerifyError::InvalidHeader(describe(
                 bad,
-                "the authorization scheme is not a valid token",
+                InvalidHeader::InvalidScheme,
             ))),
         };
     }
     let token = &rest[rest.iter().take_while(|&&b| b == b' ').count()..];
     if token.is_empty() {
-        return Err(VerifyError::InvalidHeader("the Bearer scheme has no token"));
+        return Err(VerifyError::InvalidHeader(InvalidHeader::NoToken));
     }
     if token.len() > MAX_TOKEN_LEN {
-        return Err(VerifyError::Malformed("token is too long"));
+        return Err(VerifyError::Malformed(Malformed::TooLong));
     }
     let body_len = token.len() - token.iter().rev().take_while(|&&b| b == b'=').count();
     if body_len == 0 {
-        return Err(VerifyError::InvalidHeader(
-            "the Bearer token is not a b64token",
-        ));
+        return Err(VerifyError::InvalidHeader(InvalidHeader::NotB64token));
     }
     if let Some(&bad) = token[..body_len].iter().find(|&&b| !is_b64token_char(b)) {
         return Err(VerifyError::InvalidHeader(match bad {
-            b' ' => "more than one token after Bearer",
-            _ => describe(bad, "the Bearer token is not a b64token"),
+            b' ' => InvalidHeader::MoreThanOneToken,
+            _ => describe(bad, InvalidHeader::NotB64token),
         }));
     }
     // Only ASCII was accepted, so this slice is on character boundaries.
@@ -62,11 +107,11 @@ pub fn bearer_token(header_value: &str) -> Result<&str, VerifyError> {
 
 /// What is wrong with a byte that may not stand where it stands; `otherwise` for a visible
 /// ASCII character.
-fn describe(bad: u8, otherwise: &'static str) -> &'static str {
+fn describe(bad: u8, otherwise: InvalidHeader) -> InvalidHeader {
     match bad {
-        b'\t' => "a tab in the Authorization header",
-        0..=0x1f | 0x7f => "a control character in the Authorization header",
-        0x80.. => "a non-ASCII character in the Authorization header",
+        b'\t' => InvalidHeader::Tab,
+        0..=0x1f | 0x7f => InvalidHeader::ControlCharacter,
+        0x80.. => InvalidHeader::NonAscii,
         _ => otherwise,
     }
 }
@@ -153,9 +198,7 @@ mod tests {
         }
         assert_eq!(
             bearer_token("Bearer\tabc"),
-            Err(VerifyError::InvalidHeader(
-                "a tab in the Authorization header"
-            ))
+            Err(VerifyError::InvalidHeader(InvalidHeader::Tab))
         );
     }
 
@@ -164,7 +207,7 @@ mod tests {
         let value = format!("Bearer {}", "a".repeat(MAX_TOKEN_LEN + 1));
         assert_eq!(
             bearer_token(&value),
-            Err(VerifyError::Malformed("token is too long"))
+            Err(VerifyError::Malformed(Malformed::TooLong))
         );
     }
 }

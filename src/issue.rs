@@ -2,22 +2,19 @@
 
 use std::fmt;
 
-use zeroize::Zeroizing;
-
-use crate::config::Config;
-use crate::error::{ClaimError, ConfigError};
-use crate::token::claims::{Claims, now_unix};
-use crate::token::key_id::{KEY_ID_LEN, KeyId};
-use crate::token::keys::SecretKeys;
+use crate::config::{Config, ConfigError};
+use crate::token::claims::{ClaimError, Claims, now_unix};
+use crate::token::key_id::KeyId;
+use crate::token::keys::{SecretId, SecretKeys};
 use crate::token::secret::{ClientSecret, os_random};
-use crate::token::{self, NONCE_LEN, SecretToken, TokenKind};
+use crate::token::{self, NONCE_LEN, SecretToken, TokenKind, payload};
 
 /// Mints client keys under one secret (the current `CLIENT_SECRET`).
 ///
 /// ```
-/// use client_keys::{Claims, Issuer};
+/// use client_keys::{Claims, ClientSecret, Issuer};
 ///
-/// let issuer = Issuer::new(&"ab".repeat(32))?;
+/// let issuer = Issuer::new(&ClientSecret::generate());
 /// let issued = issuer.issue(&Claims::new().with_name("ci runner"))?;
 /// assert_eq!(issued.key_id().to_string().len(), 32);
 /// assert!(issued.token().expose_secret().starts_with("ckey_"));
@@ -28,29 +25,26 @@ pub struct Issuer {
 }
 
 impl Issuer {
-    /// From the text of `CLIENT_SECRET`.
-    pub fn new(client_secret: &str) -> Result<Issuer, ConfigError> {
-        Ok(Issuer::from_secret(
-            Config::new(client_secret, None, None)?.secret(),
-        ))
-    }
-
-    /// From a parsed secret.
+    /// Mints under `secret`.
     #[must_use]
-    pub fn from_secret(secret: &ClientSecret) -> Issuer {
+    pub fn new(secret: &ClientSecret) -> Issuer {
         Issuer {
             keys: SecretKeys::derive(secret),
         }
     }
 
     /// Reads `CLIENT_SECRET` from the environment, after `.env` in the current directory.
+    ///
+    /// # Errors
+    /// As [`Config::from_env`].
     pub fn from_env() -> Result<Issuer, ConfigError> {
-        Ok(Issuer::from_secret(Config::from_env()?.secret()))
+        Ok(Issuer::new(Config::from_env()?.secret()))
     }
 
     /// Mints a new key with a fresh random key id and nonce.
     ///
-    /// Fails only when a claim breaks a limit or the expiry is not in the future.
+    /// # Errors
+    /// A claim breaks a limit, or the expiry is not in the future.
     pub fn issue(&self, claims: &Claims) -> Result<IssuedKey, ClaimError> {
         claims.validate()?;
         if claims.expires_at().is_some_and(|at| at <= now_unix()) {
@@ -76,9 +70,7 @@ impl Issuer {
 
     /// Encrypts a key id and claims that passed [`Claims::validate`].
     fn seal(&self, key_id: KeyId, nonce: &[u8; NONCE_LEN], claims: &Claims) -> IssuedKey {
-        let mut plaintext = Zeroizing::new(Vec::with_capacity(KEY_ID_LEN + claims.encoded_len()));
-        plaintext.extend_from_slice(key_id.as_bytes());
-        claims.encode_into(&mut plaintext);
+        let plaintext = payload::encode(key_id, claims);
         let token = token::seal(&self.keys, TokenKind::ClientKey, nonce, &plaintext);
         IssuedKey {
             key_id,
@@ -87,10 +79,10 @@ impl Issuer {
         }
     }
 
-    /// The 8-hex-character identifier of the secret, carried in every token it mints.
+    /// The identifier of the secret, carried in every token it mints.
     #[must_use]
-    pub fn secret_id(&self) -> String {
-        hex::encode(self.keys.id())
+    pub fn secret_id(&self) -> SecretId {
+        self.keys.id()
     }
 }
 
@@ -145,7 +137,7 @@ mod tests {
         assert!(cases.len() >= 5);
         for case in cases {
             let text = |k: &str| case[k].as_str().expect(k);
-            let issuer = Issuer::new(text("secret")).expect("secret");
+            let issuer = Issuer::new(&text("secret").parse().expect("secret"));
             let mut nonce = [0u8; NONCE_LEN];
             hex::decode_to_slice(text("nonce"), &mut nonce).expect("nonce");
             let c = &case["claims"];
@@ -176,7 +168,7 @@ mod tests {
 
     #[test]
     fn refuses_an_expiry_in_the_past() {
-        let issuer = Issuer::from_secret(&ClientSecret::generate());
+        let issuer = Issuer::new(&ClientSecret::generate());
         let err = issuer
             .issue(&Claims::new().with_expires_at(1_000_000_000))
             .unwrap_err();
@@ -185,7 +177,7 @@ mod tests {
 
     #[test]
     fn plain_tokens_are_72_characters_and_differ_each_time() {
-        let issuer = Issuer::from_secret(&ClientSecret::generate());
+        let issuer = Issuer::new(&ClientSecret::generate());
         let a = issuer.issue(&Claims::new()).expect("a");
         let b = issuer.issue(&Claims::new()).expect("b");
         assert_eq!(a.token().expose_secret().len(), 72);

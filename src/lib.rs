@@ -11,30 +11,30 @@
 //! | --- | --- |
 //! | check requests on a server | [`Verifier::from_env`], then [`Verifier::verify_authorization`] |
 //! | mint keys from code | [`Issuer`] with [`Claims`] |
-//! | see what a leaked token is | [`Verifier::inspect`] |
+//! | see what a leaked token is | [`Inspector`] |
 //! | parse configuration yourself | [`Config`], [`ClientSecret`], [`Allowlist`] |
-//! | protect an axum or tower service (feature `axum`) | `ClientKeyLayer`, `RequireScope`, `Authenticated` |
+//! | protect an axum or tower service (feature `axum`) | `ClientKeyLayer`, `RequireScope`, `Authenticated` (and [`http`]) |
 //! | reload the configuration without a restart | [`SharedVerifier`] |
-//! | hand out short-lived tokens | [`Verifier::exchange`] with [`AccessRequest`] |
-//! | edit `.env` as the CLI does | [`ConfigFile`] (and [`EnvFile`] underneath) |
+//! | hand out short-lived tokens | [`AccessIssuer`] with [`AccessRequest`] |
+//! | edit `.env` as the CLI does (feature `operator`) | `operator::ConfigFile`, `operator::EnvFile` |
+//! | the format's limits and the defaults | [`limits`] |
 //!
 //! ```
-//! use client_keys::{Claims, Issuer, Verifier, VerifyError};
+//! use client_keys::{Allowlist, Claims, ClientSecret, Issuer, Verifier, VerifyError};
 //!
 //! // Operator, once per client (normally `issue-client-key --save`).
 //! let secret = ClientSecret::generate();
-//! let issued = Issuer::from_secret(&secret).issue(&Claims::new().with_name("billing"))?;
+//! let issued = Issuer::new(&secret).issue(&Claims::new().with_name("billing"))?;
 //!
 //! // Server, on every request.
-//! let verifier = Verifier::new(&secret.to_hex(), &issued.key_id().to_string())?;
+//! let verifier = Verifier::new(&secret, issued.key_id().to_string().parse()?);
 //! let header = format!("Bearer {}", issued.token().expose_secret());
 //! let key = verifier.verify_authorization(&header)?;
 //! assert_eq!(key.name(), Some("billing"));
 //!
 //! // Revoked: the same token, an allowlist without its id.
-//! let revoked = Verifier::new(&secret.to_hex(), "")?;
+//! let revoked = Verifier::new(&secret, Allowlist::default());
 //! assert!(matches!(revoked.verify_authorization(&header), Err(VerifyError::KeyNotAllowed { .. })));
-//! # use client_keys::ClientSecret;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -45,40 +45,40 @@ mod access;
 mod bearer;
 mod config;
 mod error;
-mod http;
+pub mod http;
+mod inspect;
 mod issue;
 #[cfg(feature = "operator")]
-mod operator;
+pub mod operator;
 mod token;
 mod verify;
 
-pub use access::{
-    AccessRequest, AccessToken, DEFAULT_ACCESS_TTL, DEFAULT_MAX_ACCESS_TTL, ExchangeError,
-};
-pub use bearer::bearer_token;
+pub use access::{AccessIssuer, AccessRequest, AccessToken, ExchangeError};
+pub use bearer::{InvalidHeader, bearer_token};
 pub use config::allowlist::Allowlist;
-pub use config::{CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, Config};
-pub use error::{ClaimError, ConfigError, SecretProblem, VerifyError};
+pub use config::{Config, ConfigError, InvalidSecret, Variable};
+pub use error::VerifyError;
+pub use http::SharedVerifier;
 #[cfg(feature = "axum")]
-pub use http::middleware::{
-    Authenticated, AuthenticatedRejection, ClientKeyLayer, ClientKeyService, RequireScope,
-    RequireScopeService,
-};
-pub use http::reload::SharedVerifier;
+pub use http::{Authenticated, ClientKeyLayer, RequireScope};
+pub use inspect::{Inspection, Inspector};
 pub use issue::{IssuedKey, Issuer};
-#[cfg(feature = "operator")]
-pub use operator::check::{CheckReport, Finding, Severity};
-#[cfg(feature = "operator")]
-pub use operator::config_file::{ConfigFile, ConfigFileError, Initialized, Revoked, Rotated};
-#[cfg(feature = "danger-test-hooks")]
-pub use operator::env_file::CommitStage;
-#[cfg(feature = "operator")]
-pub use operator::env_file::{EnvFile, EnvFileError, is_readable_by_others};
-pub use token::claims::{
-    Claims, MAX_CLAIMS_LEN, MAX_EXPIRES_AT, MAX_METADATA, MAX_METADATA_KEY_LEN,
-    MAX_METADATA_VALUE_LEN, MAX_NAME_LEN, MAX_SCOPE_LEN, MAX_SCOPES, MAX_SESSION_ID_LEN,
-};
-pub use token::key_id::{InvalidKeyId, KEY_ID_LEN, KeyId};
-pub use token::secret::{ClientSecret, SECRET_LEN};
-pub use token::{MAX_TOKEN_LEN, SecretToken, TokenKind};
-pub use verify::{Inspection, VerifiedKey, Verifier};
+pub use token::claims::{ClaimError, Claims};
+pub use token::key_id::{InvalidKeyId, KeyId};
+pub use token::keys::SecretId;
+pub use token::secret::{ClientSecret, SecretProblem};
+pub use token::{Malformed, SecretToken, TokenKind};
+pub use verify::{Accept, VerifiedKey, Verifier};
+
+/// The format's limits and the library's defaults, in one place.
+pub mod limits {
+    pub use crate::access::{DEFAULT_ACCESS_TTL, DEFAULT_MAX_ACCESS_TTL};
+    pub use crate::token::MAX_TOKEN_LEN;
+    pub use crate::token::claims::{
+        MAX_CLAIMS_LEN, MAX_EXPIRES_AT, MAX_METADATA, MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN,
+        MAX_NAME_LEN, MAX_SCOPE_LEN, MAX_SCOPES, MAX_SESSION_ID_LEN,
+    };
+    pub use crate::token::key_id::KEY_ID_LEN;
+    pub use crate::token::secret::SECRET_LEN;
+    pub use crate::verify::{CLOCK_SKEW, MAX_ACCESS_TTL};
+}

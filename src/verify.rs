@@ -2,15 +2,45 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::bearer::bearer_token;
-use crate::config::Config;
 use crate::config::allowlist::Allowlist;
-use crate::error::{ConfigError, VerifyError};
+use crate::config::{Config, ConfigError};
+use crate::error::VerifyError;
 use crate::token::claims::{Claims, now_unix};
-use crate::token::key_id::{KEY_ID_LEN, KeyId};
-use crate::token::keys::Keyring;
-use crate::token::{self, TokenKind};
+use crate::token::key_id::KeyId;
+use crate::token::keys::{Keyring, SecretKeys};
+use crate::token::secret::ClientSecret;
+use crate::token::{self, Malformed, TokenKind, payload};
+
+/// The longest lifetime an access token can have: 24 hours. A verifier refuses an access token
+/// that expires later than this (or its own, shorter, maximum) from now.
+pub const MAX_ACCESS_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// How far ahead of this server's clock another server's clock may be when it mints an access
+/// token: 60 seconds, allowed on top of the maximum lifetime.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// Which kinds of token a [`Verifier`] accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Accept {
+    /// Client keys and access tokens (the default).
+    #[default]
+    All,
+    /// Only this kind; the other fails with [`VerifyError::WrongKind`].
+    Only(TokenKind),
+}
+
+impl Accept {
+    fn contains(self, kind: TokenKind) -> bool {
+        match self {
+            Accept::All => true,
+            Accept::Only(only) => only == kind,
+        }
+    }
+}
 
 /// Verifies bearer tokens: decrypts them under `CLIENT_SECRET` (or a previous secret) and checks
 /// expiry and the `CLIENT_KEYS` allowlist.
@@ -20,12 +50,13 @@ use crate::token::{self, TokenKind};
 /// (an `Arc`), and `Debug` shows no secret.
 ///
 /// ```
-/// use client_keys::{Claims, Issuer, Verifier};
+/// use client_keys::{Allowlist, Claims, ClientSecret, Issuer, Verifier};
 ///
-/// let secret = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
-/// let issued = Issuer::new(secret)?.issue(&Claims::new().with_scope("read"))?;
+/// let secret = ClientSecret::generate();
+/// let issued = Issuer::new(&secret).issue(&Claims::new().with_scope("read"))?;
 ///
-/// let verifier = Verifier::new(secret, &format!("{}, another-key", issued.key_id()))?;
+/// let allowlist: Allowlist = format!("{}, another-key", issued.key_id()).parse()?;
+/// let verifier = Verifier::new(&secret, allowlist);
 /// let key = verifier.verify(issued.token().expose_secret())?;
 /// assert_eq!(key.key_id(), issued.key_id());
 /// assert!(key.has_scope("read"));
@@ -37,76 +68,75 @@ use crate::token::{self, TokenKind};
 #[derive(Clone)]
 pub struct Verifier {
     inner: Arc<Inner>,
-    accepted: Accepted,
-    max_access_ttl: u64,
+    accept: Accept,
+    /// When set, access tokens that expire later than this many seconds (plus [`CLOCK_SKEW`])
+    /// from now are refused.
+    max_access_ttl: Option<u64>,
 }
 
+#[derive(Clone)]
 struct Inner {
     keyring: Keyring,
     allowlist: Allowlist,
 }
 
-/// Which kinds of token [`Verifier::verify`] accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Accepted {
-    client_keys: bool,
-    access_tokens: bool,
-}
-
-impl Accepted {
-    const ALL: Accepted = Accepted {
-        client_keys: true,
-        access_tokens: true,
-    };
-
-    fn of(kinds: &[TokenKind]) -> Accepted {
-        Accepted {
-            client_keys: kinds.contains(&TokenKind::ClientKey),
-            access_tokens: kinds.contains(&TokenKind::AccessToken),
-        }
-    }
-
-    fn contains(self, kind: TokenKind) -> bool {
-        match kind {
-            TokenKind::ClientKey => self.client_keys,
-            TokenKind::AccessToken => self.access_tokens,
-        }
-    }
-}
-
 impl Verifier {
-    /// Builds a verifier from the text of `CLIENT_SECRET` and `CLIENT_KEYS`.
-    pub fn new(client_secret: &str, client_keys: &str) -> Result<Verifier, ConfigError> {
-        Verifier::from_config(&Config::new(client_secret, None, Some(client_keys))?)
+    /// Verifies tokens minted under `secret` whose key id is in `allowlist`.
+    #[must_use]
+    pub fn new(secret: &ClientSecret, allowlist: Allowlist) -> Verifier {
+        Verifier {
+            inner: Arc::new(Inner {
+                keyring: Keyring::new(secret, &[]),
+                allowlist,
+            }),
+            accept: Accept::All,
+            max_access_ttl: None,
+        }
+    }
+
+    /// The same verifier, also accepting tokens minted under `previous` secrets (after a
+    /// rotation: `CLIENT_SECRET_PREVIOUS`), tried in the order given.
+    #[must_use]
+    pub fn with_previous_secrets<'a>(
+        mut self,
+        previous: impl IntoIterator<Item = &'a ClientSecret>,
+    ) -> Verifier {
+        let inner = Arc::make_mut(&mut self.inner);
+        for secret in previous {
+            inner.keyring.push_previous(secret);
+        }
+        self
     }
 
     /// Reads `CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS` (optional) and `CLIENT_KEYS` from the
     /// environment, after `.env` in the current directory if there is one (the environment
     /// wins; the file is not loaded into the process environment).
+    ///
+    /// # Errors
+    /// As [`Config::from_env`], and [`ConfigError::MissingKeys`] when `CLIENT_KEYS` is unset.
     pub fn from_env() -> Result<Verifier, ConfigError> {
         Verifier::from_config(&Config::from_env()?)
     }
 
-    /// Builds a verifier from a loaded configuration; `CLIENT_KEYS` must be set.
+    /// Builds a verifier from a loaded configuration.
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingKeys`] when the configuration has no `CLIENT_KEYS`.
     pub fn from_config(config: &Config) -> Result<Verifier, ConfigError> {
         let allowlist = config.allowlist().ok_or(ConfigError::MissingKeys)?.clone();
-        let keyring = Keyring::new(config.secret(), config.previous_secrets());
-        Ok(Verifier {
-            inner: Arc::new(Inner { keyring, allowlist }),
-            accepted: Accepted::ALL,
-            max_access_ttl: crate::access::DEFAULT_MAX_ACCESS_TTL.as_secs(),
-        })
+        Ok(Verifier::new(config.secret(), allowlist)
+            .with_previous_secrets(config.previous_secrets()))
     }
 
-    /// The same verifier, accepting only the given kinds of token in [`Verifier::verify`]
-    /// (both by default). A refused kind fails with [`VerifyError::WrongKind`].
+    /// The same verifier, accepting only the given kinds of token (both by default). A refused
+    /// kind fails with [`VerifyError::WrongKind`].
     ///
     /// ```
-    /// # use client_keys::{Claims, Issuer, TokenKind, Verifier, VerifyError};
-    /// # let secret = "ab".repeat(32);
-    /// # let issued = Issuer::new(&secret)?.issue(&Claims::new())?;
-    /// let verifier = Verifier::new(&secret, &issued.key_id().to_string())?;
-    /// let access_only = verifier.clone().accepting(&[TokenKind::AccessToken]);
+    /// # use client_keys::{Accept, Allowlist, Claims, ClientSecret, Issuer, TokenKind, Verifier, VerifyError};
+    /// # let secret = ClientSecret::generate();
+    /// # let issued = Issuer::new(&secret).issue(&Claims::new())?;
+    /// let verifier = Verifier::new(&secret, issued.key_id().to_string().parse()?);
+    /// let access_only = verifier.clone().accepting(Accept::Only(TokenKind::AccessToken));
     /// assert_eq!(
     ///     access_only.verify(issued.token().expose_secret()),
     ///     Err(VerifyError::WrongKind { key_id: issued.key_id(), found: TokenKind::ClientKey })
@@ -114,98 +144,111 @@ impl Verifier {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn accepting(mut self, kinds: &[TokenKind]) -> Verifier {
-        self.accepted = Accepted::of(kinds);
+    pub fn accepting(mut self, accept: Accept) -> Verifier {
+        self.accept = accept;
         self
     }
 
     /// Whether [`Verifier::verify`] accepts tokens of `kind`.
     #[must_use]
     pub fn accepts(&self, kind: TokenKind) -> bool {
-        self.accepted.contains(kind)
+        self.accept.contains(kind)
     }
 
-    /// The same verifier, with the longest lifetime [`Verifier::exchange`] grants an access
-    /// token (2 hours unless set here). Requests for longer are capped.
+    /// The same verifier, refusing access tokens that expire more than `max` (plus
+    /// [`CLOCK_SKEW`]) from now, as [`Malformed::AccessTokenTooLong`]: set it to the longest
+    /// lifetime your token endpoint grants (at most [`MAX_ACCESS_TTL`]). Without it, an access
+    /// token is judged by its own expiry only.
     #[must_use]
-    pub fn with_max_access_ttl(mut self, max: std::time::Duration) -> Verifier {
-        self.max_access_ttl = max.as_secs().max(1);
+    pub fn with_max_access_ttl(mut self, max: Duration) -> Verifier {
+        self.max_access_ttl = Some(max.as_secs().clamp(1, MAX_ACCESS_TTL.as_secs()));
         self
     }
 
-    /// The longest lifetime of an access token, in seconds.
-    pub(crate) fn max_access_ttl(&self) -> u64 {
-        self.max_access_ttl
-    }
-
-    /// The keyring (for minting access tokens under the current secret).
-    pub(crate) fn keyring(&self) -> &Keyring {
-        &self.inner.keyring
-    }
-
-    /// Verifies a token (a client key, or an access token from [`Verifier::exchange`]), as a
-    /// server does on every request.
+    /// Verifies a token (a client key, or an access token), as a server does on every request.
     ///
     /// Checks, in order: length and form, the secret it names, authenticity (AES-GCM), that
     /// its kind is accepted ([`Verifier::accepting`]), expiry, and that its key id (for an
-    /// access token, its parent's) is in `CLIENT_KEYS`. The error says which failed.
+    /// access token, its parent's) is in `CLIENT_KEYS`.
+    ///
+    /// # Errors
+    /// Which check failed, as a [`VerifyError`] (for logs; answer every one with the same 401).
     pub fn verify(&self, token: &str) -> Result<VerifiedKey, VerifyError> {
-        self.verify_as(token, self.accepted)
+        self.verify_at(token, now_unix())
     }
 
-    /// Verifies a client key whatever this verifier accepts (the input of an exchange).
-    pub(crate) fn verify_client_key(&self, token: &str) -> Result<VerifiedKey, VerifyError> {
-        self.verify_as(token, Accepted::of(&[TokenKind::ClientKey]))
+    /// [`Verifier::verify`] as if the time were `now` (unix seconds).
+    ///
+    /// # Errors
+    /// As [`Verifier::verify`].
+    pub fn verify_at(&self, token: &str, now: u64) -> Result<VerifiedKey, VerifyError> {
+        self.verify_as(token, self.accept, now).map(|(key, _)| key)
     }
 
-    fn verify_as(&self, token: &str, accepted: Accepted) -> Result<VerifiedKey, VerifyError> {
-        let opened = self.open(token)?;
-        let key_id = opened.key_id;
-        if !accepted.contains(opened.kind) {
+    /// Verifies a client key whatever this verifier accepts, and returns the keys of the secret
+    /// that minted it: the input of an access-token exchange, whose token is minted under the
+    /// same secret so that removing that secret revokes both.
+    pub(crate) fn verify_parent_at(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<(VerifiedKey, &SecretKeys), VerifyError> {
+        self.verify_as(token, Accept::Only(TokenKind::ClientKey), now)
+    }
+
+    fn verify_as(
+        &self,
+        token: &str,
+        accept: Accept,
+        now: u64,
+    ) -> Result<(VerifiedKey, &SecretKeys), VerifyError> {
+        let (kind, secret_index, key_id, claims) = token::open(token, &self.inner.keyring, |o| {
+            let (key_id, claims) = payload::decode(o.kind, o.plaintext)?;
+            Ok((o.kind, o.secret_index, key_id, claims))
+        })?;
+        if !accept.contains(kind) {
             return Err(VerifyError::WrongKind {
                 key_id,
-                found: opened.kind,
+                found: kind,
             });
         }
-        if let Some(expires_at) = opened.claims.expires_at().filter(|&at| now_unix() >= at) {
-            return Err(VerifyError::Expired { key_id, expires_at });
-        }
-        if !self.inner.allowlist.contains(&opened.key_id) {
-            return Err(VerifyError::KeyNotAllowed {
-                key_id: opened.key_id,
+        if let Some(expires_at) = claims.expires_at() {
+            if now >= expires_at {
+                return Err(VerifyError::Expired { key_id, expires_at });
+            }
+            let too_long = self.max_access_ttl.is_some_and(|max| {
+                expires_at > now.saturating_add(max).saturating_add(CLOCK_SKEW.as_secs())
             });
+            if kind == TokenKind::AccessToken && too_long {
+                return Err(Malformed::AccessTokenTooLong.into());
+            }
         }
-        Ok(VerifiedKey {
-            kind: opened.kind,
-            key_id: opened.key_id,
-            claims: opened.claims,
-        })
+        if !self.inner.allowlist.contains(&key_id) {
+            return Err(VerifyError::KeyNotAllowed { key_id });
+        }
+        #[allow(clippy::expect_used)]
+        let keys = self
+            .inner
+            .keyring
+            .get(secret_index)
+            .expect("the keyring numbered the secret that opened the token");
+        Ok((
+            VerifiedKey {
+                kind,
+                key_id,
+                claims,
+            },
+            keys,
+        ))
     }
 
     /// Verifies the value of an `Authorization` header (`Bearer <token>`, scheme
     /// case-insensitive); see [`bearer_token`] for what is refused before the token is read.
+    ///
+    /// # Errors
+    /// As [`bearer_token`], then as [`Verifier::verify`].
     pub fn verify_authorization(&self, header_value: &str) -> Result<VerifiedKey, VerifyError> {
         self.verify(bearer_token(header_value)?)
-    }
-
-    /// Decrypts a token without enforcing the allowlist or expiry, to see what it is.
-    ///
-    /// For operators (`issue-client-key inspect`), e.g. to find the key id of a leaked token
-    /// and revoke it. Never use this to authenticate a request: use [`Verifier::verify`].
-    pub fn inspect(&self, token: &str) -> Result<Inspection, VerifyError> {
-        let opened = self.open(token)?;
-        let expired = opened
-            .claims
-            .expires_at()
-            .is_some_and(|at| now_unix() >= at);
-        Ok(Inspection {
-            kind: opened.kind,
-            in_allowlist: self.inner.allowlist.contains(&opened.key_id),
-            key_id: opened.key_id,
-            claims: opened.claims,
-            expired,
-            secret_index: opened.secret_index,
-        })
     }
 
     /// The allowlist this verifier enforces.
@@ -213,52 +256,6 @@ impl Verifier {
     pub fn allowlist(&self) -> &Allowlist {
         &self.inner.allowlist
     }
-
-    /// Decodes, decrypts and parses a token (the token module wipes the decoded bytes).
-    fn open(&self, token: &str) -> Result<Opened, VerifyError> {
-        token::open(token, &self.inner.keyring, |o| {
-            let (key_id, claims) = o
-                .plaintext
-                .split_first_chunk::<KEY_ID_LEN>()
-                .ok_or(VerifyError::Malformed("plaintext is too short"))?;
-            // A plain key has no claims: nothing to decode (the common case, kept cheap).
-            let claims = if claims.is_empty() {
-                Claims::new()
-            } else {
-                Claims::decode(claims).map_err(VerifyError::Malformed)?
-            };
-            check_kind_rules(o.kind, &claims)?;
-            Ok(Opened {
-                kind: o.kind,
-                secret_index: o.secret_index,
-                key_id: KeyId::from_bytes(*key_id),
-                claims,
-            })
-        })
-    }
-}
-
-/// Claims each kind must or must not carry.
-fn check_kind_rules(kind: TokenKind, claims: &Claims) -> Result<(), VerifyError> {
-    match kind {
-        TokenKind::ClientKey if claims.session_id().is_some() => {
-            Err(VerifyError::Malformed("a client key carries a session id"))
-        }
-        TokenKind::AccessToken if claims.expires_at().is_none() => {
-            Err(VerifyError::Malformed("an access token has no expiry"))
-        }
-        TokenKind::AccessToken if claims.name().is_some() || !claims.metadata().is_empty() => Err(
-            VerifyError::Malformed("an access token carries a name or metadata"),
-        ),
-        _ => Ok(()),
-    }
-}
-
-struct Opened {
-    kind: TokenKind,
-    secret_index: usize,
-    key_id: KeyId,
-    claims: Claims,
 }
 
 impl fmt::Debug for Verifier {
@@ -266,7 +263,7 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("secret_ids", &self.inner.keyring.ids().collect::<Vec<_>>())
             .field("allowlist", &self.inner.allowlist)
-            .field("accepted", &self.accepted)
+            .field("accept", &self.accept)
             .field("max_access_ttl", &self.max_access_ttl)
             .finish()
     }
@@ -333,55 +330,5 @@ impl VerifiedKey {
     #[must_use]
     pub fn claims(&self) -> &Claims {
         &self.claims
-    }
-}
-
-/// What [`Verifier::inspect`] found in a token that decrypted. Not proof of access.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inspection {
-    kind: TokenKind,
-    key_id: KeyId,
-    claims: Claims,
-    in_allowlist: bool,
-    expired: bool,
-    secret_index: usize,
-}
-
-impl Inspection {
-    /// The kind of token.
-    #[must_use]
-    pub fn kind(&self) -> TokenKind {
-        self.kind
-    }
-
-    /// The key id it carries.
-    #[must_use]
-    pub fn key_id(&self) -> KeyId {
-        self.key_id
-    }
-
-    /// Its claims.
-    #[must_use]
-    pub fn claims(&self) -> &Claims {
-        &self.claims
-    }
-
-    /// Whether its key id is in `CLIENT_KEYS`.
-    #[must_use]
-    pub fn in_allowlist(&self) -> bool {
-        self.in_allowlist
-    }
-
-    /// Whether its expiry has passed.
-    #[must_use]
-    pub fn is_expired(&self) -> bool {
-        self.expired
-    }
-
-    /// Which secret decrypted it: 0 for `CLIENT_SECRET`, n for entry n of
-    /// `CLIENT_SECRET_PREVIOUS`.
-    #[must_use]
-    pub fn secret_index(&self) -> usize {
-        self.secret_index
     }
 }

@@ -1,5 +1,7 @@
 //! Short-lived access tokens through the public API: exchange, use, expire, revoke.
 
+mod common;
+
 use std::time::Duration;
 
 use client_keys::{
@@ -14,9 +16,9 @@ struct Setup {
 
 fn setup(claims: &Claims) -> (Setup, Verifier) {
     let secret = ClientSecret::generate();
-    let issued = Issuer::from_secret(&secret).issue(claims).expect("mints");
+    let issued = Issuer::new(&secret).issue(claims).expect("mints");
     let key_id = issued.key_id().to_string();
-    let verifier = Verifier::new(&secret.to_hex(), &key_id).expect("verifier");
+    let verifier = common::verifier(&secret.to_hex(), &key_id).expect("verifier");
     let setup = Setup {
         secret,
         key_id,
@@ -33,7 +35,7 @@ fn exchange_then_use() {
             .with_scope("read")
             .with_scope("write"),
     );
-    let access = verifier
+    let access = client_keys::AccessIssuer::new(verifier.clone())
         .exchange(&s.client_key, &AccessRequest::new())
         .expect("exchange");
     let token = access.token().expose_secret();
@@ -64,7 +66,7 @@ fn exchange_then_use() {
 fn an_access_token_expires() {
     let (s, verifier) = setup(&Claims::new());
     let request = AccessRequest::new().with_ttl(Duration::from_secs(1));
-    let access = verifier
+    let access = client_keys::AccessIssuer::new(verifier.clone())
         .exchange(&s.client_key, &request)
         .expect("exchange");
     assert!(access.expires_in() <= 1);
@@ -82,17 +84,18 @@ fn an_access_token_expires() {
 #[test]
 fn revoking_the_parent_revokes_its_access_tokens_at_once() {
     let (s, verifier) = setup(&Claims::new());
-    let access = verifier
+    let access = client_keys::AccessIssuer::new(verifier.clone())
         .exchange(&s.client_key, &AccessRequest::new())
         .expect("exchange");
     assert!(verifier.verify(access.token().expose_secret()).is_ok());
-    let revoked = Verifier::new(&s.secret.to_hex(), "another-key").expect("verifier");
+    let revoked = common::verifier(&s.secret.to_hex(), "another-key").expect("verifier");
     assert!(matches!(
         revoked.verify(access.token().expose_secret()),
         Err(VerifyError::KeyNotAllowed { .. })
     ));
     assert!(matches!(
-        revoked.exchange(&s.client_key, &AccessRequest::new()),
+        client_keys::AccessIssuer::new(revoked.clone())
+            .exchange(&s.client_key, &AccessRequest::new()),
         Err(ExchangeError::InvalidClient(
             VerifyError::KeyNotAllowed { .. }
         ))
@@ -102,7 +105,7 @@ fn revoking_the_parent_revokes_its_access_tokens_at_once() {
 #[test]
 fn scopes_narrow_but_never_widen() {
     let (s, verifier) = setup(&Claims::new().with_scope("read").with_scope("write"));
-    let narrow = verifier
+    let narrow = client_keys::AccessIssuer::new(verifier.clone())
         .exchange(&s.client_key, &AccessRequest::new().with_scope("read"))
         .expect("narrows");
     assert_eq!(narrow.scopes(), ["read"]);
@@ -111,7 +114,7 @@ fn scopes_narrow_but_never_widen() {
         .expect("verifies");
     assert!(key.has_scope("read") && !key.has_scope("write"));
     assert_eq!(
-        verifier
+        client_keys::AccessIssuer::new(verifier.clone())
             .exchange(
                 &s.client_key,
                 &AccessRequest::new().with_scope("read").with_scope("admin")
@@ -124,7 +127,8 @@ fn scopes_narrow_but_never_widen() {
     // A key with no scopes grants none.
     let (s, verifier) = setup(&Claims::new());
     assert!(matches!(
-        verifier.exchange(&s.client_key, &AccessRequest::new().with_scope("read")),
+        client_keys::AccessIssuer::new(verifier.clone())
+            .exchange(&s.client_key, &AccessRequest::new().with_scope("read")),
         Err(ExchangeError::ScopeNotGranted { .. })
     ));
 }
@@ -136,8 +140,12 @@ fn same_request_same_token_other_session_other_token() {
     // Two calls can straddle a 30-minute window boundary; then a third is in the same window.
     let mut pair = None;
     for _ in 0..3 {
-        let a = verifier.exchange(&s.client_key, &request).expect("a");
-        let b = verifier.exchange(&s.client_key, &request).expect("b");
+        let a = client_keys::AccessIssuer::new(verifier.clone())
+            .exchange(&s.client_key, &request)
+            .expect("a");
+        let b = client_keys::AccessIssuer::new(verifier.clone())
+            .exchange(&s.client_key, &request)
+            .expect("b");
         if a.expires_at() == b.expires_at() {
             pair = Some((a, b));
             break;
@@ -145,7 +153,7 @@ fn same_request_same_token_other_session_other_token() {
     }
     let (a, b) = pair.expect("two calls in one window");
     assert_eq!(a.token().expose_secret(), b.token().expose_secret());
-    let other = verifier
+    let other = client_keys::AccessIssuer::new(verifier.clone())
         .exchange(
             &s.client_key,
             &AccessRequest::new().with_session_id("tab-2"),
@@ -164,12 +172,14 @@ fn same_request_same_token_other_session_other_token() {
 #[test]
 fn each_kind_can_be_turned_off() {
     let (s, verifier) = setup(&Claims::new());
-    let access = verifier
+    let access = client_keys::AccessIssuer::new(verifier.clone())
         .exchange(&s.client_key, &AccessRequest::new())
         .expect("exchange");
     let access = access.token().expose_secret();
 
-    let access_only = verifier.clone().accepting(&[TokenKind::AccessToken]);
+    let access_only = verifier
+        .clone()
+        .accepting(client_keys::Accept::Only(TokenKind::AccessToken));
     assert_eq!(
         access_only.verify(&s.client_key),
         Err(VerifyError::WrongKind {
@@ -180,12 +190,14 @@ fn each_kind_can_be_turned_off() {
     assert!(access_only.verify(access).is_ok());
     // Exchanging still takes a client key, whatever `verify` accepts.
     assert!(
-        access_only
+        client_keys::AccessIssuer::new(access_only.clone())
             .exchange(&s.client_key, &AccessRequest::new())
             .is_ok()
     );
 
-    let keys_only = verifier.clone().accepting(&[TokenKind::ClientKey]);
+    let keys_only = verifier
+        .clone()
+        .accepting(client_keys::Accept::Only(TokenKind::ClientKey));
     assert_eq!(
         keys_only.verify(access),
         Err(VerifyError::WrongKind {
@@ -197,7 +209,7 @@ fn each_kind_can_be_turned_off() {
 
     // An access token is not a client key: it cannot be exchanged for another.
     assert_eq!(
-        verifier
+        client_keys::AccessIssuer::new(verifier.clone())
             .exchange(access, &AccessRequest::new())
             .unwrap_err(),
         ExchangeError::InvalidClient(VerifyError::WrongKind {
@@ -223,7 +235,8 @@ fn bad_session_ids_are_invalid_requests() {
     for bad in ["", "has space", &"x".repeat(65), "caf\u{e9}"] {
         assert!(
             matches!(
-                verifier.exchange(&s.client_key, &AccessRequest::new().with_session_id(bad)),
+                client_keys::AccessIssuer::new(verifier.clone())
+                    .exchange(&s.client_key, &AccessRequest::new().with_session_id(bad)),
                 Err(ExchangeError::InvalidRequest(_))
             ),
             "{bad:?}"

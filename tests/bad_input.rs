@@ -1,8 +1,10 @@
 //! The bad-input table of `docs/SECURITY.md`: one named test per row.
 
+mod common;
+
 use client_keys::{
-    Allowlist, ClaimError, Claims, Config, ConfigError, Issuer, MAX_EXPIRES_AT, SecretProblem,
-    Verifier, VerifyError,
+    Allowlist, ClaimError, Claims, Config, ConfigError, SecretProblem, Variable, Verifier,
+    VerifyError,
 };
 use serde_json::Value;
 
@@ -11,11 +13,11 @@ const OTHER: &str = "0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0ba
 
 /// A verifier that allows the returned token's key.
 fn allowed() -> (Verifier, String) {
-    let issued = Issuer::new(SECRET)
+    let issued = common::issuer(SECRET)
         .expect("secret")
         .issue(&Claims::new())
         .expect("mints");
-    let verifier = Verifier::new(SECRET, &issued.key_id().to_string()).expect("verifier");
+    let verifier = common::verifier(SECRET, &issued.key_id().to_string()).expect("verifier");
     (verifier, issued.token().expose_secret().to_owned())
 }
 
@@ -52,7 +54,7 @@ fn vector_error(desc: &str) -> VerifyError {
         .as_str()
         .expect("secret")
         .to_owned();
-    Verifier::new(&secret, &keys)
+    common::verifier(&secret, &keys)
         .expect("verifier")
         .verify(&token)
         .expect_err("refused")
@@ -108,7 +110,7 @@ fn token_unknown_version() {
         assert!(
             matches!(
                 vector_error(desc),
-                VerifyError::Malformed("unsupported token version")
+                VerifyError::Malformed(client_keys::Malformed::UnsupportedVersion)
             ),
             "{desc}"
         );
@@ -132,12 +134,12 @@ fn token_over_long() {
     let err_of = |input: &str| allowed().0.verify(input).unwrap_err();
     assert_eq!(
         err_of(&format!("{token}{}", "A".repeat(600))),
-        VerifyError::Malformed("token is too long")
+        VerifyError::Malformed(client_keys::Malformed::TooLong)
     );
     // A mebibyte is refused by its length alone.
     assert_eq!(
         err_of(&"A".repeat(1 << 20)),
-        VerifyError::Malformed("token is too long")
+        VerifyError::Malformed(client_keys::Malformed::TooLong)
     );
 }
 
@@ -150,7 +152,7 @@ fn token_non_canonical_base64() {
     ] {
         assert_eq!(
             vector_error(desc),
-            VerifyError::Malformed("token is not canonical base64url"),
+            VerifyError::Malformed(client_keys::Malformed::NotBase64url),
             "{desc}"
         );
     }
@@ -167,11 +169,11 @@ fn token_a_jwt() {
 
 #[test]
 fn token_from_another_secret() {
-    let issued = Issuer::new(OTHER)
+    let issued = common::issuer(OTHER)
         .expect("secret")
         .issue(&Claims::new())
         .expect("mints");
-    let verifier = Verifier::new(SECRET, &issued.key_id().to_string()).expect("verifier");
+    let verifier = common::verifier(SECRET, &issued.key_id().to_string()).expect("verifier");
     assert_eq!(
         verifier.verify(issued.token().expose_secret()),
         Err(VerifyError::UnknownSecret)
@@ -197,8 +199,8 @@ fn token_expired() {
 #[test]
 fn token_far_future_or_overflowing_expiry() {
     // Minting refuses an expiry past 9999-12-31 (and zero)...
-    let issuer = Issuer::new(SECRET).expect("secret");
-    for at in [MAX_EXPIRES_AT + 1, u64::MAX, 0] {
+    let issuer = common::issuer(SECRET).expect("secret");
+    for at in [client_keys::limits::MAX_EXPIRES_AT + 1, u64::MAX, 0] {
         assert_eq!(
             issuer
                 .issue(&Claims::new().with_expires_at(at))
@@ -208,20 +210,20 @@ fn token_far_future_or_overflowing_expiry() {
     }
     // ...the last representable second is fine...
     let issued = issuer
-        .issue(&Claims::new().with_expires_at(MAX_EXPIRES_AT))
+        .issue(&Claims::new().with_expires_at(client_keys::limits::MAX_EXPIRES_AT))
         .expect("mints");
-    let verifier = Verifier::new(SECRET, &issued.key_id().to_string()).expect("verifier");
+    let verifier = common::verifier(SECRET, &issued.key_id().to_string()).expect("verifier");
     assert_eq!(
         verifier
             .verify(issued.token().expose_secret())
             .expect("ok")
             .expires_at(),
-        Some(MAX_EXPIRES_AT)
+        Some(client_keys::limits::MAX_EXPIRES_AT)
     );
     // ...and a genuine token carrying u64::MAX is refused as malformed, not trusted forever.
     assert_eq!(
         vector_error("expiry beyond 9999-12-31"),
-        VerifyError::Malformed("expiry out of range")
+        VerifyError::Malformed(client_keys::Malformed::Expiry)
     );
 }
 
@@ -229,15 +231,15 @@ fn token_far_future_or_overflowing_expiry() {
 fn token_unknown_claim_tag() {
     assert_eq!(
         vector_error("unknown claim tag"),
-        VerifyError::Malformed("unknown claim tag")
+        VerifyError::Malformed(client_keys::Malformed::UnknownClaim)
     );
 }
 
 #[test]
 fn token_key_id_not_in_client_keys() {
     let (_, token) = allowed();
-    let verifier =
-        Verifier::new(SECRET, "another-key, 00000000000000000000000000000000").expect("verifier");
+    let verifier = common::verifier(SECRET, "another-key, 00000000000000000000000000000000")
+        .expect("verifier");
     assert!(matches!(
         verifier.verify(&token),
         Err(VerifyError::KeyNotAllowed { .. })
@@ -247,10 +249,11 @@ fn token_key_id_not_in_client_keys() {
 // ---- configuration
 
 fn secret_problem(value: &str) -> SecretProblem {
-    match Config::new(value, None, Some("")) {
-        Err(ConfigError::InvalidSecret { variable, problem }) => {
-            assert_eq!(variable, "CLIENT_SECRET");
-            let message = ConfigError::InvalidSecret { variable, problem }.to_string();
+    match Config::from_values(value, None, Some("")) {
+        Err(ConfigError::InvalidSecret(e)) => {
+            assert_eq!((e.variable, e.entry), (Variable::ClientSecret, None));
+            let problem = e.problem;
+            let message = ConfigError::InvalidSecret(e).to_string();
             assert!(message.contains("issue-client-key secret"), "{message}");
             if value.len() > 8 {
                 assert!(!message.contains(value.trim()), "{message}");
@@ -314,7 +317,7 @@ fn config_client_secret_malformed_forms() {
         SecretProblem::WrongLength { chars: 63 }
     );
     // Upper case is accepted.
-    assert!(Config::new(&SECRET.to_uppercase(), None, Some("")).is_ok());
+    assert!(Config::from_values(&SECRET.to_uppercase(), None, Some("")).is_ok());
 }
 
 #[test]
@@ -329,19 +332,19 @@ fn config_client_secret_missing() {
 
 #[test]
 fn config_client_secret_previous_malformed_entry() {
-    let err = Config::new(SECRET, Some(&format!("{OTHER}, nothex")), Some("")).unwrap_err();
+    let err = Config::from_values(SECRET, Some(&format!("{OTHER}, nothex")), Some("")).unwrap_err();
     assert!(
-        matches!(&err, ConfigError::InvalidSecret { variable, .. } if variable == "CLIENT_SECRET_PREVIOUS entry 2"),
+        matches!(&err, ConfigError::InvalidSecret(e) if (e.variable, e.entry) == (Variable::ClientSecretPrevious, Some(2))),
         "{err:?}"
     );
     // Empty entries are ignored.
-    assert!(Config::new(SECRET, Some(" , ,"), Some("")).is_ok());
+    assert!(Config::from_values(SECRET, Some(" , ,"), Some("")).is_ok());
 }
 
 #[test]
 fn config_client_keys_forms() {
     // Unset: a verifier refuses to start.
-    let config = Config::new(SECRET, None, None).expect("config");
+    let config = Config::from_values(SECRET, None, None).expect("config");
     assert!(matches!(
         Verifier::from_config(&config),
         Err(ConfigError::MissingKeys)

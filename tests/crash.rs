@@ -9,6 +9,8 @@
 
 #![cfg(all(unix, feature = "cli"))]
 
+mod common;
+
 use std::collections::{BTreeSet, HashMap};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
@@ -16,7 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use client_keys::{ConfigFile, EnvFile, KeyId, Verifier};
+use client_keys::KeyId;
+use client_keys::operator::{ConfigFile, EnvFile};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -373,7 +376,7 @@ fn check_run(
                 );
                 // The printed token really is accepted by the file as it now is.
                 let verifier =
-                    Verifier::new(new.secret(), &new.keys().join(",")).expect("verifier");
+                    common::verifier(new.secret(), &new.keys().join(",")).expect("verifier");
                 let verified = verifier.verify(token).expect("the printed token verifies");
                 assert_eq!(verified.key_id().to_string(), key_id, "{context}");
             } else {

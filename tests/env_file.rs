@@ -10,8 +10,8 @@ use std::process::Command;
 use std::sync::{Arc, Barrier};
 
 #[cfg(feature = "danger-test-hooks")]
-use client_keys::CommitStage;
-use client_keys::{EnvFile, EnvFileError, is_readable_by_others};
+use client_keys::operator::CommitStage;
+use client_keys::operator::{EnvFile, EnvFileError, is_readable_by_others};
 
 const HEX_A: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const HEX_B: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";

@@ -21,9 +21,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
+use client_keys::operator::{CheckReport, ConfigFile, EnvFile};
 use client_keys::{
-    AccessRequest, Allowlist, CheckReport, Claims, ClientSecret, Config, ConfigFile, EnvFile,
-    IssuedKey, Issuer, KeyId, SharedVerifier, TokenKind, Verifier,
+    AccessRequest, Allowlist, Claims, ClientSecret, Config, IssuedKey, Issuer, KeyId,
+    SharedVerifier, TokenKind, Verifier,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -65,27 +66,27 @@ impl Sentinels {
             .with_name("sentinel")
             .with_scope("read")
             .with_scope("write");
-        let issued = Issuer::new(S)
+        let issued = common::issuer(S)
             .expect("issuer")
             .issue(&claims)
             .expect("issue");
-        let old = Issuer::new(P)
+        let old = common::issuer(P)
             .expect("issuer")
             .issue(&Claims::new())
             .expect("issue");
-        let not_allowed = Issuer::new(S)
+        let not_allowed = common::issuer(S)
             .expect("issuer")
             .issue(&Claims::new())
             .expect("issue");
-        let unknown = Issuer::new(OTHER)
+        let unknown = common::issuer(OTHER)
             .expect("issuer")
             .issue(&Claims::new())
             .expect("issue");
-        let verifier = Verifier::new(S, &issued.key_id().to_string()).expect("verifier");
+        let verifier = common::verifier(S, &issued.key_id().to_string()).expect("verifier");
         let request = AccessRequest::new()
             .with_session_id("sentinel-session")
             .with_scope("read");
-        let access = verifier
+        let access = client_keys::AccessIssuer::new(verifier.clone())
             .exchange(token(&issued), &request)
             .expect("exchange");
         Sentinels {
@@ -176,7 +177,7 @@ fn expired() -> &'static (String, String) {
     static EXPIRED: OnceLock<(String, String)> = OnceLock::new();
     EXPIRED.get_or_init(|| {
         let at = now() + 1;
-        let issued = Issuer::new(S)
+        let issued = common::issuer(S)
             .expect("issuer")
             .issue(&Claims::new().with_expires_at(at))
             .expect("issue");
@@ -322,7 +323,13 @@ fn read_only_cases() -> Vec<Case> {
             case(&[command, &s.unknown], 1),
             case(&[command, expired], expired_code),
             case(&[command, "ckey_AAAA"], 1),
-            case(&[command, &format!("Bearer {}", s.token)], 1),
+            // One input rule for every command: a pasted header or quoted token is read, ASCII
+            // whitespace around it is trimmed, anything else around it is refused.
+            case(&[command, &format!("Bearer {}", s.token)], 0),
+            case(&[command, &format!("\"{}\"", s.token)], 0),
+            case(&[command, &format!(" {}\t\r\n", s.token)], 0),
+            case(&[command, &format!("{}\u{a0}", s.token)], 1),
+            case(&[command, &format!("\u{2003}{}", s.token)], 1),
             case(&[command, S], 1),
             case(&[command, &S.to_uppercase()], 1),
             case_stdin(&[command], &s.token, 0),
@@ -788,9 +795,9 @@ fn debug_and_display_of_every_public_type_show_no_sentinel() {
         "ClientSecret, upper case",
         &ClientSecret::from_hex(&S.to_uppercase()).expect("secret"),
     );
-    let issuer = Issuer::new(S).expect("issuer");
+    let issuer = common::issuer(S).expect("issuer");
     debug("Issuer", &issuer);
-    debug("Issuer::from_secret", &Issuer::from_secret(&secret));
+    debug("Issuer::from_secret", &Issuer::new(&secret));
     let issued = issuer
         .issue(
             &Claims::new()
@@ -804,7 +811,7 @@ fn debug_and_display_of_every_public_type_show_no_sentinel() {
     debug("SecretToken", issued.token());
     debug("Claims", issued.claims());
 
-    let config = Config::new(
+    let config = Config::from_values(
         S,
         Some(P),
         Some(&format!("{}, {}", s.keys(), issued.key_id())),
@@ -816,7 +823,9 @@ fn debug_and_display_of_every_public_type_show_no_sentinel() {
     debug("Verifier", &verifier);
     debug(
         "Verifier, access tokens only",
-        &verifier.clone().accepting(&[TokenKind::AccessToken]),
+        &verifier
+            .clone()
+            .accepting(client_keys::Accept::Only(TokenKind::AccessToken)),
     );
     debug("SharedVerifier", &SharedVerifier::new(verifier.clone()));
     debug("Allowlist", verifier.allowlist());
@@ -832,17 +841,23 @@ fn debug_and_display_of_every_public_type_show_no_sentinel() {
     );
     debug(
         "Inspection",
-        &verifier.inspect(&s.old_token).expect("inspects"),
+        &client_keys::Inspector::from_config(&config)
+            .inspect(&s.old_token)
+            .expect("inspects"),
     );
     debug(
         "Inspection, expired",
-        &verifier.inspect(&expired().0).expect("inspects"),
+        &client_keys::Inspector::from_config(&config)
+            .inspect(&expired().0)
+            .expect("inspects"),
     );
     let request = AccessRequest::new()
         .with_scope("read")
         .with_session_id("s-2");
     debug("AccessRequest", &request);
-    let access = verifier.exchange(&s.token, &request).expect("exchange");
+    let access = client_keys::AccessIssuer::new(verifier.clone())
+        .exchange(&s.token, &request)
+        .expect("exchange");
     debug("AccessToken", &access);
     debug("AccessToken::token", access.token());
     assert_clean(
@@ -911,24 +926,24 @@ fn every_error_shows_no_sentinel() {
         error(&format!("SecretProblem, {what}"), &problem);
         error(
             &format!("Config::new, {what}"),
-            &Config::new(&value, None, Some("")).expect_err(what),
+            &Config::from_values(&value, None, Some("")).expect_err(what),
         );
         error(
             &format!("Verifier::new, {what}"),
-            &Verifier::new(&value, "").expect_err(what),
+            &common::verifier(&value, "").expect_err(what),
         );
         error(
             &format!("Issuer::new, {what}"),
-            &Issuer::new(&value).expect_err(what),
+            &common::issuer(&value).expect_err(what),
         );
     }
     for (what, value) in bad_previous_variants(S) {
         let previous = format!("{P},{value}");
-        let e = Config::new(P, Some(&previous), Some("")).expect_err(what);
+        let e = Config::from_values(P, Some(&previous), Some("")).expect_err(what);
         error(&format!("Config::new, previous {what}"), &e);
     }
     // ConfigError::MissingKeys.
-    let config = Config::new(S, Some(P), None).expect("config");
+    let config = Config::from_values(S, Some(P), None).expect("config");
     error(
         "MissingKeys",
         &Verifier::from_config(&config).expect_err("no CLIENT_KEYS"),
@@ -936,7 +951,7 @@ fn every_error_shows_no_sentinel() {
 
     // Every VerifyError.
     let verifier =
-        Verifier::from_config(&Config::new(S, Some(P), Some(&s.keys())).expect("config"))
+        Verifier::from_config(&Config::from_values(S, Some(P), Some(&s.keys())).expect("config"))
             .expect("verifier");
     let (expired, _) = expired();
     let refused = [
@@ -971,14 +986,14 @@ fn every_error_shows_no_sentinel() {
             "WrongKind",
             verifier
                 .clone()
-                .accepting(&[TokenKind::AccessToken])
+                .accepting(client_keys::Accept::Only(TokenKind::AccessToken))
                 .verify(&s.token),
         ),
         (
             "WrongKind, access",
             verifier
                 .clone()
-                .accepting(&[TokenKind::ClientKey])
+                .accepting(client_keys::Accept::Only(TokenKind::ClientKey))
                 .verify(&s.access),
         ),
         ("Expired", verifier.verify(expired)),
@@ -989,30 +1004,36 @@ fn every_error_shows_no_sentinel() {
     }
     error(
         "inspect, Forged",
-        &verifier.inspect(&s.tampered).expect_err("forged"),
+        &client_keys::Inspector::from_config(&config)
+            .inspect(&s.tampered)
+            .expect_err("forged"),
     );
 
     // ExchangeError, each variant.
     let refused = [
         (
             "InvalidClient",
-            verifier.exchange(&s.tampered, &AccessRequest::new()),
+            client_keys::AccessIssuer::new(verifier.clone())
+                .exchange(&s.tampered, &AccessRequest::new()),
         ),
         (
             "InvalidClient, access token",
-            verifier.exchange(&s.access, &AccessRequest::new()),
+            client_keys::AccessIssuer::new(verifier.clone())
+                .exchange(&s.access, &AccessRequest::new()),
         ),
         (
             "ScopeNotGranted",
-            verifier.exchange(&s.token, &AccessRequest::new().with_scope("admin")),
+            client_keys::AccessIssuer::new(verifier.clone())
+                .exchange(&s.token, &AccessRequest::new().with_scope("admin")),
         ),
         (
             "InvalidRequest",
-            verifier.exchange(&s.token, &AccessRequest::new().with_ttl(Duration::ZERO)),
+            client_keys::AccessIssuer::new(verifier.clone())
+                .exchange(&s.token, &AccessRequest::new().with_ttl(Duration::ZERO)),
         ),
         (
             "InvalidRequest, session id",
-            verifier.exchange(
+            client_keys::AccessIssuer::new(verifier.clone()).exchange(
                 &s.token,
                 &AccessRequest::new().with_session_id(format!("{S} {P}")),
             ),
@@ -1023,7 +1044,7 @@ fn every_error_shows_no_sentinel() {
     }
 
     // ClaimError, with the sentinel in the refused claims.
-    let issuer = Issuer::new(S).expect("issuer");
+    let issuer = common::issuer(S).expect("issuer");
     for (what, claims) in [
         ("name", Claims::new().with_name(format!("{S}\u{7}"))),
         ("scope", Claims::new().with_scope(format!("{S} {P}"))),
@@ -1140,38 +1161,37 @@ fn panic_messages_show_no_sentinel() {
     let bad = format!("{S} ");
     let messages = [
         message("unwrap ConfigError", || {
-            Verifier::new(&bad, "").unwrap();
+            common::verifier(&bad, "").unwrap();
         }),
         message("unwrap SecretProblem", || {
             ClientSecret::from_hex(&bad).unwrap();
         }),
         message("expect_err on a Verifier", || {
-            Verifier::new(S, &s.keys()).expect_err("expected an error");
+            common::verifier(S, &s.keys()).expect_err("expected an error");
         }),
         message("expect_err on an Issuer", || {
-            Issuer::new(S).expect_err("expected an error");
+            common::issuer(S).expect_err("expected an error");
         }),
         message("expect_err on an IssuedKey", || {
-            Issuer::new(S)
+            common::issuer(S)
                 .expect("issuer")
                 .issue(&Claims::new())
                 .expect_err("expected an error");
         }),
         message("expect_err on a Config", || {
-            Config::new(S, Some(P), None).expect_err("expected an error");
+            Config::from_values(S, Some(P), None).expect_err("expected an error");
         }),
         message("expect_err on a ClientSecret", || {
             ClientSecret::from_hex(S).expect_err("expected an error");
         }),
         message("unwrap VerifyError", || {
-            Verifier::new(S, &s.keys())
+            common::verifier(S, &s.keys())
                 .expect("verifier")
                 .verify(&s.tampered)
                 .unwrap();
         }),
         message("expect_err on an AccessToken", || {
-            Verifier::new(S, &s.keys())
-                .expect("verifier")
+            client_keys::AccessIssuer::new(common::verifier(S, &s.keys()).expect("verifier"))
                 .exchange(&s.token, &AccessRequest::new())
                 .expect_err("expected an error");
         }),
@@ -1274,7 +1294,7 @@ mod freed_memory {
 
     #[test]
     fn a_minted_token_is_wiped_when_dropped() {
-        let issued = Issuer::new(S)
+        let issued = common::issuer(S)
             .expect("issuer")
             .issue(&Claims::new())
             .expect("issue");
@@ -1282,7 +1302,7 @@ mod freed_memory {
         let (addr, original) = (text.as_ptr() as usize, text.as_bytes().to_vec());
         assert_wiped("IssuedKey", issued, addr, &original);
 
-        let issued = Issuer::new(S)
+        let issued = common::issuer(S)
             .expect("issuer")
             .issue(&Claims::new())
             .expect("issue");
@@ -1295,8 +1315,8 @@ mod freed_memory {
     #[test]
     fn an_access_token_is_wiped_when_dropped() {
         let s = sentinels();
-        let verifier = Verifier::new(S, &s.keys()).expect("verifier");
-        let access = verifier
+        let verifier = common::verifier(S, &s.keys()).expect("verifier");
+        let access = client_keys::AccessIssuer::new(verifier.clone())
             .exchange(&s.token, &AccessRequest::new())
             .expect("exchange");
         let text = access.token().expose_secret();
@@ -1322,7 +1342,7 @@ mod freed_memory {
             .iter()
             .map(|p| p.to_hex().as_str().to_owned())
             .collect::<Vec<_>>();
-        let config = Config::new(
+        let config = Config::from_values(
             &ClientSecret::generate().to_hex(),
             Some(&text.join(",")),
             None,

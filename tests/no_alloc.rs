@@ -3,8 +3,10 @@
 //! `allocation_counter` replaces the global allocator in this test binary and counts the
 //! allocations of the current thread only, so the harness's other threads do not disturb it.
 
+mod common;
+
 use allocation_counter::measure;
-use client_keys::{Claims, Issuer, KeyId, Verifier, VerifyError};
+use client_keys::{Claims, KeyId, VerifyError};
 
 const SECRET: &str = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
 
@@ -17,10 +19,10 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (T, u64) {
 
 #[test]
 fn verify_allocates_nothing_for_a_plain_key() {
-    let issuer = Issuer::new(SECRET).expect("issuer");
+    let issuer = common::issuer(SECRET).expect("issuer");
     let plain = issuer.issue(&Claims::new()).expect("issue");
     let other = issuer.issue(&Claims::new()).expect("issue");
-    let verifier = Verifier::new(SECRET, &plain.key_id().to_string()).expect("verifier");
+    let verifier = common::verifier(SECRET, &plain.key_id().to_string()).expect("verifier");
     let token = plain.token().expose_secret().to_owned();
     let header = format!("Bearer {token}");
     let revoked = other.token().expose_secret().to_owned();

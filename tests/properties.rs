@@ -1,5 +1,7 @@
 //! Property tests: minted keys round-trip, and no small change of a token is ever accepted.
 
+mod common;
+
 use std::collections::HashSet;
 
 use client_keys::{Claims, ClientSecret, Issuer, Verifier, VerifyError};
@@ -13,7 +15,7 @@ fn scope() -> impl Strategy<Value = String> {
 
 fn claims() -> impl Strategy<Value = Claims> {
     (
-        proptest::option::of(2_000_000_000u64..=client_keys::MAX_EXPIRES_AT),
+        proptest::option::of(2_000_000_000u64..=client_keys::limits::MAX_EXPIRES_AT),
         proptest::option::of("[\\PC]{1,16}".prop_filter("name fits", |n| n.len() <= 64)),
         proptest::collection::vec(scope(), 0..4),
         proptest::collection::btree_map("[a-z][a-z0-9_.-]{0,8}", "[\\PC]{0,12}", 0..3),
@@ -39,8 +41,8 @@ fn claims() -> impl Strategy<Value = Claims> {
 /// A verifier that accepts `key_id`, with its issuer.
 fn setup(key_ids: &str) -> (Issuer, Verifier, ClientSecret) {
     let secret = ClientSecret::generate();
-    let issuer = Issuer::from_secret(&secret);
-    let verifier = Verifier::new(&secret.to_hex(), key_ids).expect("verifier");
+    let issuer = Issuer::new(&secret);
+    let verifier = common::verifier(&secret.to_hex(), key_ids).expect("verifier");
     (issuer, verifier, secret)
 }
 
@@ -50,12 +52,12 @@ proptest! {
     #[test]
     fn minted_keys_verify_to_their_claims(claims in claims()) {
         let secret = ClientSecret::generate();
-        let issued = Issuer::from_secret(&secret).issue(&claims).expect("mints");
+        let issued = Issuer::new(&secret).issue(&claims).expect("mints");
         let token = issued.token().expose_secret();
         prop_assert!(token.starts_with("ckey_"));
-        prop_assert!(token.len() <= client_keys::MAX_TOKEN_LEN);
+        prop_assert!(token.len() <= client_keys::limits::MAX_TOKEN_LEN);
         prop_assert!(token[5..].bytes().all(|b| BASE64URL.contains(&b)));
-        let verifier = Verifier::new(&secret.to_hex(), &issued.key_id().to_string()).expect("verifier");
+        let verifier = common::verifier(&secret.to_hex(), &issued.key_id().to_string()).expect("verifier");
         let key = verifier.verify(token).expect("verifies");
         prop_assert_eq!(key.key_id(), issued.key_id());
         prop_assert_eq!(key.claims(), &claims);
@@ -66,7 +68,7 @@ proptest! {
     fn every_single_character_change_is_rejected(claims in claims()) {
         let (issuer, _, secret) = setup("");
         let issued = issuer.issue(&claims).expect("mints");
-        let verifier = Verifier::new(&secret.to_hex(), &issued.key_id().to_string()).expect("verifier");
+        let verifier = common::verifier(&secret.to_hex(), &issued.key_id().to_string()).expect("verifier");
         let token = issued.token().expose_secret().as_bytes().to_vec();
         prop_assert!(verifier.verify(std::str::from_utf8(&token).expect("ascii")).is_ok());
         let rejected = |candidate: &[u8]| match std::str::from_utf8(candidate) {
@@ -104,7 +106,7 @@ proptest! {
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let (issuer, _, secret) = setup("");
         let issued = issuer.issue(&claims).expect("mints");
-        let verifier = Verifier::new(&secret.to_hex(), &issued.key_id().to_string()).expect("verifier");
+        let verifier = common::verifier(&secret.to_hex(), &issued.key_id().to_string()).expect("verifier");
         let body = URL_SAFE_NO_PAD.decode(&issued.token().expose_secret()[5..]).expect("decodes");
         for bit in 0..body.len() * 8 {
             let mut flipped = body.clone();

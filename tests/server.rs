@@ -5,6 +5,8 @@
 #[path = "../examples/server.rs"]
 mod example;
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::fmt;
@@ -13,8 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use client_keys::{
-    AccessRequest, Authenticated, Claims, ClientKeyLayer, IssuedKey, Issuer, RequireScope,
-    SharedVerifier, TokenKind, VerifiedKey, Verifier,
+    AccessRequest, Authenticated, Claims, ClientKeyLayer, IssuedKey, RequireScope, SharedVerifier,
+    TokenKind, VerifiedKey, Verifier,
 };
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde_json::{Value, json};
@@ -34,7 +36,7 @@ struct Keys {
 
 impl Keys {
     fn mint() -> Keys {
-        let issuer = Issuer::new(SECRET).expect("secret");
+        let issuer = common::issuer(SECRET).expect("secret");
         let mint = |claims: Claims| issuer.issue(&claims).expect("mint");
         Keys {
             reader: mint(Claims::new().with_name("reader").with_scope("read")),
@@ -54,7 +56,7 @@ impl Keys {
     }
 
     fn verifier(&self) -> Verifier {
-        Verifier::new(SECRET, &self.allowlist()).expect("verifier")
+        common::verifier(SECRET, &self.allowlist()).expect("verifier")
     }
 }
 
@@ -68,7 +70,7 @@ fn bearer(key: &IssuedKey) -> String {
 
 /// A key that expires within a second, and the wait until it has.
 fn soon_expired_key() -> (IssuedKey, Duration) {
-    let key = Issuer::new(SECRET)
+    let key = common::issuer(SECRET)
         .expect("secret")
         .issue(&Claims::new().with_expires_in(Duration::from_secs(1)))
         .expect("mint");
@@ -279,14 +281,14 @@ async fn every_token_that_does_not_verify_gets_the_same_answer() {
     let (expired, wait) = soon_expired_key();
     // The expired key is in the allowlist: only its expiry refuses it.
     let allowlist = format!("{}, {}", keys.allowlist(), expired.key_id());
-    let base = serve_example(Verifier::new(SECRET, &allowlist).expect("verifier")).await;
+    let base = serve_example(common::verifier(SECRET, &allowlist).expect("verifier")).await;
 
     let valid = token(&keys.reader);
     let mut tampered = valid.as_bytes().to_vec();
     let middle = tampered.len() / 2;
     tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).expect("ascii");
-    let other_secret = Issuer::new(OTHER_SECRET)
+    let other_secret = common::issuer(OTHER_SECRET)
         .expect("secret")
         .issue(&Claims::new())
         .expect("mint");
@@ -481,7 +483,7 @@ async fn revoking_through_a_shared_verifier_takes_effect_at_once() {
     assert_lists_apps(&get_apps(&base, &[reader.as_bytes()]).await, "before");
 
     let only_writer = keys.writer.key_id().to_string();
-    shared.store(Verifier::new(SECRET, &only_writer).expect("verifier"));
+    shared.store(common::verifier(SECRET, &only_writer).expect("verifier"));
 
     assert_eq!(get_apps(&base, &[reader.as_bytes()]).await, invalid_token());
     let writer = bearer(&keys.writer);
@@ -493,8 +495,7 @@ async fn access_tokens_pass_with_their_own_scopes_and_die_with_their_parent() {
     let keys = Keys::mint();
     let shared = SharedVerifier::new(keys.verifier());
     let base = serve_example(shared.clone()).await;
-    let read_only = shared
-        .load()
+    let read_only = client_keys::AccessIssuer::new(shared.load())
         .exchange(
             token(&keys.writer),
             &AccessRequest::new().with_scope("read"),
@@ -512,11 +513,13 @@ async fn access_tokens_pass_with_their_own_scopes_and_die_with_their_parent() {
 
     // Revoking the client key revokes its access tokens.
     let only_reader = keys.reader.key_id().to_string();
-    shared.store(Verifier::new(SECRET, &only_reader).expect("verifier"));
+    shared.store(common::verifier(SECRET, &only_reader).expect("verifier"));
     assert_eq!(get_apps(&base, &[header.as_bytes()]).await, invalid_token());
 
     // A server that takes access tokens only refuses client keys like any bad token.
-    let access_only = keys.verifier().accepting(&[TokenKind::AccessToken]);
+    let access_only = keys
+        .verifier()
+        .accepting(client_keys::Accept::Only(TokenKind::AccessToken));
     let base = serve_example(access_only).await;
     let reader = bearer(&keys.reader);
     assert_eq!(get_apps(&base, &[reader.as_bytes()]).await, invalid_token());
@@ -532,7 +535,7 @@ async fn handlers_get_the_verified_key() {
         .expect("clock")
         .as_secs()
         + 86_400;
-    let key = Issuer::new(SECRET)
+    let key = common::issuer(SECRET)
         .expect("secret")
         .issue(
             &Claims::new()
@@ -542,7 +545,7 @@ async fn handlers_get_the_verified_key() {
                 .with_expires_at(in_a_day),
         )
         .expect("mint");
-    let verifier = Verifier::new(SECRET, &key.key_id().to_string()).expect("verifier");
+    let verifier = common::verifier(SECRET, &key.key_id().to_string()).expect("verifier");
 
     async fn whoami(
         Authenticated(key): Authenticated,
@@ -774,7 +777,7 @@ async fn one_log_event_per_decision_with_the_reason_and_never_a_secret() {
     let (expired, wait) = soon_expired_key();
     let mut allowlist = keys.allowlist();
     allowlist.push_str(&format!(", {}", expired.key_id()));
-    let base = serve_example(Verifier::new(SECRET, &allowlist).expect("verifier")).await;
+    let base = serve_example(common::verifier(SECRET, &allowlist).expect("verifier")).await;
     tokio::time::sleep(wait).await;
 
     let reader = bearer(&keys.reader);
@@ -1267,7 +1270,7 @@ async fn revoking_the_client_key_kills_its_access_tokens_at_once() {
         "before revocation",
     );
     // Revoke the reader: only the writer stays in CLIENT_KEYS.
-    verifier.store(Verifier::new(SECRET, &keys.writer.key_id().to_string()).expect("verifier"));
+    verifier.store(common::verifier(SECRET, &keys.writer.key_id().to_string()).expect("verifier"));
     assert_eq!(get_apps(&base, &[header.as_bytes()]).await, invalid_token());
     let (status, _, _) = post_token(
         &base,

@@ -4,6 +4,8 @@
 //! minting with a chosen nonce is not public. `tests/vectors/reference.py` checks the same
 //! file against an independent implementation.
 
+mod common;
+
 use client_keys::{Config, TokenKind, Verifier, VerifyError};
 use serde_json::Value;
 
@@ -47,7 +49,7 @@ fn valid_vectors_verify_to_their_claims() {
                 .and_then(Value::as_array)
                 .map(|list| list.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            let config = Config::new(
+            let config = Config::from_values(
                 secret.as_str().expect("secret"),
                 Some(&previous.join(",")),
                 Some(key_id),
@@ -88,7 +90,7 @@ fn invalid_vectors_fail_for_their_stated_reason() {
         assert!(cases.len() >= 10, "too few invalid vectors");
         for case in cases {
             let desc = case["desc"].as_str().expect("desc");
-            let verifier = Verifier::new(
+            let verifier = common::verifier(
                 case["secret"].as_str().expect("secret"),
                 case["client_keys"].as_str().expect("client_keys"),
             )

@@ -121,3 +121,20 @@ impl Alternatives {
         assert!(self.ids.contains(trusted.payload()));
     }
 }
+
+/// A verifier from the text of `CLIENT_SECRET` and `CLIENT_KEYS`, as a server builds one.
+#[allow(dead_code)]
+pub(crate) fn verifier(
+    secret: &str,
+    keys: &str,
+) -> Result<client_keys::Verifier, client_keys::ConfigError> {
+    let config = client_keys::Config::from_values(secret, None, Some(keys))?;
+    client_keys::Verifier::from_config(&config)
+}
+
+/// An issuer from the text of `CLIENT_SECRET`.
+#[allow(dead_code)]
+pub(crate) fn issuer(secret: &str) -> Result<client_keys::Issuer, client_keys::ConfigError> {
+    let config = client_keys::Config::from_values(secret, None, None)?;
+    Ok(client_keys::Issuer::new(config.secret()))
+}

@@ -7,7 +7,8 @@
 //! built from the same input, a well-formed `Bearer <b64token>` that must give back exactly
 //! its token.
 
-use client_keys::{MAX_TOKEN_LEN, VerifyError, bearer_token};
+use client_keys::limits::MAX_TOKEN_LEN;
+use client_keys::{VerifyError, bearer_token};
 
 /// RFC 6750 `b64token` characters before the trailing `=`.
 const B64TOKEN: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
@@ -67,7 +68,7 @@ pub(crate) fn check_header(header: &str) {
         }
         Err(VerifyError::InvalidHeader(_)) => {}
         Err(VerifyError::Malformed(why)) => {
-            assert_eq!(why, "token is too long");
+            assert_eq!(why, client_keys::Malformed::TooLong);
             assert!(trimmed.len() > MAX_TOKEN_LEN, "too long? {header:?}");
         }
         Err(other) => panic!("bearer_token gave a token-level error: {other:?}"),

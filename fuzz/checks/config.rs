@@ -6,7 +6,8 @@
 //! right variable and problem without repeating the value; the allowlist contains every
 //! entry it was given; a key id is accepted exactly when it is 32 hex digits.
 
-use client_keys::{Allowlist, ClientSecret, Config, ConfigError, KeyId, SECRET_LEN, SecretProblem};
+use client_keys::limits::SECRET_LEN;
+use client_keys::{Allowlist, ClientSecret, Config, ConfigError, KeyId, SecretProblem, Variable};
 
 use super::assert_not_echoed;
 
@@ -42,7 +43,7 @@ pub(crate) fn check_parts(secret: &str, previous: Option<&str>, keys: Option<&st
         .filter_map(|(i, entry)| check_secret(entry).map(|p| (i + 1, p)))
         .collect();
 
-    match Config::new(secret, previous, keys) {
+    match Config::from_values(secret, previous, keys) {
         Ok(config) => {
             assert!(secret_problem.is_none(), "Config accepted a bad secret");
             assert!(
@@ -64,27 +65,35 @@ pub(crate) fn check_parts(secret: &str, previous: Option<&str>, keys: Option<&st
             let message = e.to_string();
             // The first problem is reported, under the variable that has it.
             let (variable, problem, entry) = match (secret_problem, previous_problems.first()) {
-                (Some(p), _) => ("CLIENT_SECRET".to_owned(), p, 0),
-                (None, Some(&(i, p))) => (format!("CLIENT_SECRET_PREVIOUS entry {i}"), p, i),
+                (Some(p), _) => (Variable::ClientSecret, p, 0),
+                (None, Some(&(i, p))) => (Variable::ClientSecretPrevious, p, i),
                 (None, None) => panic!("Config refused good secrets: {message}"),
             };
             match e {
-                ConfigError::InvalidSecret {
-                    variable: v,
-                    problem: p,
-                } => {
-                    assert_eq!((v, p), (variable, problem), "{message}");
+                ConfigError::InvalidSecret(e) => {
+                    let expected = (variable, (entry > 0).then_some(entry), problem);
+                    assert_eq!((e.variable, e.entry, e.problem), expected, "{message}");
                 }
-                other => panic!("Config::new failed with {other:?}"),
+                other => panic!("Config::from_values failed with {other:?}"),
             }
             // The message is the one a canonical value with the same problem gets: it does
             // not depend on the value, so it cannot repeat it.
             let neutral = neutral_message(problem, entry);
             assert_eq!(message, neutral, "the message depends on the value");
             let vocabulary = [neutral];
-            assert_not_echoed(&message, secret, &vocabulary, "Config::new (secret)");
+            assert_not_echoed(
+                &message,
+                secret,
+                &vocabulary,
+                "Config::from_values (secret)",
+            );
             for entry in previous.map(entries).unwrap_or_default() {
-                assert_not_echoed(&message, entry, &vocabulary, "Config::new (previous)");
+                assert_not_echoed(
+                    &message,
+                    entry,
+                    &vocabulary,
+                    "Config::from_values (previous)",
+                );
             }
         }
     }
@@ -124,17 +133,17 @@ fn canonical(problem: SecretProblem) -> String {
     text
 }
 
-/// The message of `Config::new` for a canonical value with `problem` as `CLIENT_SECRET`
+/// The message of `Config::from_values` for a canonical value with `problem` as `CLIENT_SECRET`
 /// (`entry` 0) or as entry `entry` of `CLIENT_SECRET_PREVIOUS`.
 fn neutral_message(problem: SecretProblem, entry: usize) -> String {
     let bad = canonical(problem);
     let result = if entry == 0 {
-        Config::new(&bad, None, None)
+        Config::from_values(&bad, None, None)
     } else {
         let list: Vec<&str> = std::iter::repeat_n(GOOD, entry - 1)
             .chain([bad.as_str()])
             .collect();
-        Config::new(GOOD, Some(&list.join(", ")), None)
+        Config::from_values(GOOD, Some(&list.join(", ")), None)
     };
     result
         .expect_err("a canonical bad value is refused")

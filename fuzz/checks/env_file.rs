@@ -11,7 +11,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use client_keys::{CLIENT_KEYS, EnvFile, EnvFileError};
+const CLIENT_KEYS: &str = client_keys::Variable::ClientKeys.name();
+use client_keys::operator::{EnvFile, EnvFileError};
 
 /// Realistic new values of `CLIENT_KEYS`, which must always be writable.
 pub(crate) const VALUES: &[&str] = &[

@@ -14,8 +14,8 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use client_keys::{
-    AccessRequest, Claims, ClientSecret, Config, Issuer, KeyId, TokenKind, Verifier, VerifyError,
-    bearer_token,
+    AccessRequest, Claims, ClientSecret, Config, Inspector, Issuer, KeyId, TokenKind, Verifier,
+    VerifyError, bearer_token,
 };
 use serde_json::Value;
 
@@ -52,6 +52,7 @@ impl Minted {
 /// The fixed verifier and every token known to be minted under its secrets.
 pub(crate) struct Fixture {
     verifier: Verifier,
+    inspector: Inspector,
     client_keys_only: Verifier,
     access_tokens_only: Verifier,
     /// Genuine tokens under the verifier's secrets.
@@ -91,8 +92,8 @@ impl Fixture {
     fn build() -> Fixture {
         let secret = ClientSecret::generate();
         let previous_secret = ClientSecret::generate();
-        let current = Issuer::from_secret(&secret);
-        let previous = Issuer::from_secret(&previous_secret);
+        let current = Issuer::new(&secret);
+        let previous = Issuer::new(&previous_secret);
         let plain = current.issue(&Claims::new()).expect("mints");
         let rich = current
             .issue(
@@ -108,8 +109,7 @@ impl Fixture {
             .issue(&Claims::new().with_scope("read"))
             .expect("mints");
         let revoked = current.issue(&Claims::new()).expect("mints");
-        let foreign = Issuer::new(OTHER)
-            .expect("other secret")
+        let foreign = Issuer::new(&OTHER.parse().expect("other secret"))
             .issue(&Claims::new())
             .expect("mints");
 
@@ -191,13 +191,14 @@ impl Fixture {
             " {}, {VECTOR_A}, {VECTOR_B},",
             previous_secret.to_hex().as_str()
         );
-        let config = Config::new(
+        let config = Config::from_values(
             &secret.to_hex(),
             Some(&previous_secrets),
             Some(&client_keys),
         )
         .expect("config");
         let verifier = Verifier::from_config(&config).expect("verifier");
+        let inspector = Inspector::from_config(&config);
 
         // Genuine tokens the vectors say are refused (by a verifier with only the first
         // secret and a one-id allowlist): what they carry is whatever `inspect` reads, which
@@ -205,13 +206,13 @@ impl Fixture {
         // may be minted under `VECTOR_B`, and the key_not_allowed one may carry a listed id:
         // then this verifier accepts them, as it should.
         for (token, expired) in genuine_refused {
-            let Ok(found) = verifier.inspect(&token) else {
+            let Ok(found) = inspector.inspect(&token) else {
                 near_misses.push(token);
                 continue;
             };
             assert_eq!(found.is_expired(), expired, "the expired vector");
             let listed = listed_ids.contains(&found.key_id());
-            assert_eq!(found.in_allowlist(), listed);
+            assert_eq!(found.in_allowlist(), Some(listed));
             minted.insert(
                 token.clone(),
                 Minted {
@@ -232,12 +233,12 @@ impl Fixture {
                 .with_scope("read")
                 .with_ttl(Duration::from_secs(600)),
         ];
-        for (parent, request) in [
-            (&plain, &requests[0]),
-            (&rich, &requests[1]),
-            (&old, &requests[0]),
+        for (parent, request, secret_index) in [
+            (&plain, &requests[0], 0),
+            (&rich, &requests[1], 0),
+            (&old, &requests[0], 1),
         ] {
-            let access = verifier
+            let access = client_keys::AccessIssuer::new(verifier.clone())
                 .exchange(parent.token().expose_secret(), request)
                 .expect("a listed client key exchanges");
             minted.insert(
@@ -245,8 +246,8 @@ impl Fixture {
                 Minted {
                     kind: TokenKind::AccessToken,
                     key_id: parent.key_id(),
-                    // Access tokens are always minted under the current secret.
-                    secret_index: 0,
+                    // Access tokens are minted under the secret of their parent.
+                    secret_index,
                     listed: true,
                     expired: false,
                 },
@@ -254,9 +255,14 @@ impl Fixture {
         }
 
         let mut fixture = Fixture {
-            client_keys_only: verifier.clone().accepting(&[TokenKind::ClientKey]),
-            access_tokens_only: verifier.clone().accepting(&[TokenKind::AccessToken]),
+            client_keys_only: verifier
+                .clone()
+                .accepting(client_keys::Accept::Only(TokenKind::ClientKey)),
+            access_tokens_only: verifier
+                .clone()
+                .accepting(client_keys::Accept::Only(TokenKind::AccessToken)),
             verifier,
+            inspector,
             minted,
             near_misses,
             vocabulary: Vec::new(),
@@ -310,8 +316,10 @@ impl Fixture {
                 let refused = self.verifier.verify_authorization(value).err();
                 messages.extend(refused.map(|e| e.to_string()));
             }
-            messages.extend(self.verifier.inspect(input).err().map(|e| e.to_string()));
-            let exchanged = self.verifier.exchange(input, &AccessRequest::new()).err();
+            messages.extend(self.inspector.inspect(input).err().map(|e| e.to_string()));
+            let exchanged = client_keys::AccessIssuer::new(self.verifier.clone())
+                .exchange(input, &AccessRequest::new())
+                .err();
             messages.extend(exchanged.map(|e| e.to_string()));
         }
         messages.sort_unstable();
@@ -447,7 +455,7 @@ fn check_token_with(fx: &Fixture, input: &str) {
         }
     }
 
-    match fx.verifier.inspect(input) {
+    match fx.inspector.inspect(input) {
         Ok(found) => {
             let m = known
                 .unwrap_or_else(|| panic!("inspect opened a token that was not minted: {input:?}"));
@@ -460,7 +468,7 @@ fn check_token_with(fx: &Fixture, input: &str) {
             );
             assert_eq!(
                 found.in_allowlist(),
-                m.listed,
+                Some(m.listed),
                 "inspect: wrong allowlist answer"
             );
             assert_eq!(
@@ -476,7 +484,8 @@ fn check_token_with(fx: &Fixture, input: &str) {
     }
 
     let parent = accepted.filter(|m| m.kind == TokenKind::ClientKey);
-    match fx.verifier.exchange(input, &AccessRequest::new()) {
+    match client_keys::AccessIssuer::new(fx.verifier.clone()).exchange(input, &AccessRequest::new())
+    {
         Ok(access) => {
             let m = parent.unwrap_or_else(|| {
                 panic!("exchange accepted something other than a minted client key: {input:?}")

@@ -1,30 +1,122 @@
-//! Configuration from the environment and `.env`: `CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS`,
-//! `CLIENT_KEYS`.
+//! Configuration: the variables a verifier or issuer reads (`CLIENT_SECRET`,
+//! `CLIENT_SECRET_PREVIOUS`, `CLIENT_KEYS`), from the environment over a `.env` file, and the
+//! one parser of each.
 
-pub(crate) mod allowlist;
-
-use std::collections::HashMap;
-use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use zeroize::Zeroizing;
+use crate::token::secret::{ClientSecret, SecretProblem};
 
-use crate::config::allowlist::Allowlist;
-use crate::error::ConfigError;
-use crate::token::secret::ClientSecret;
+pub(crate) mod allowlist;
+pub(crate) mod source;
 
-/// The root secret new keys are minted under.
-pub const CLIENT_SECRET: &str = "CLIENT_SECRET";
-/// Older secrets, comma-separated, whose keys still verify (after a rotation).
-pub const CLIENT_SECRET_PREVIOUS: &str = "CLIENT_SECRET_PREVIOUS";
-/// The allowlist of key ids, comma-separated.
-pub const CLIENT_KEYS: &str = "CLIENT_KEYS";
+use allowlist::Allowlist;
+use source::{EnvSource, Missing, Origin};
+
+/// A variable of the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Variable {
+    /// `CLIENT_SECRET`: the root secret new keys are minted under.
+    ClientSecret,
+    /// `CLIENT_SECRET_PREVIOUS`: older secrets, comma-separated, whose keys still verify.
+    ClientSecretPrevious,
+    /// `CLIENT_KEYS`: the allowlist of key ids, comma-separated.
+    ClientKeys,
+}
+
+impl Variable {
+    /// Every variable, in the order a report lists them.
+    pub const ALL: [Variable; 3] = [
+        Variable::ClientSecret,
+        Variable::ClientSecretPrevious,
+        Variable::ClientKeys,
+    ];
+
+    /// The variable's name, as in the environment and `.env`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Variable::ClientSecret => "CLIENT_SECRET",
+            Variable::ClientSecretPrevious => "CLIENT_SECRET_PREVIOUS",
+            Variable::ClientKeys => "CLIENT_KEYS",
+        }
+    }
+
+    /// Whether the process environment sets it (then it wins over any `.env` file).
+    #[must_use]
+    pub fn is_set_in_environment(self) -> bool {
+        std::env::var_os(self.name()).is_some()
+    }
+}
+
+impl fmt::Display for Variable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A secret variable (or one entry of `CLIENT_SECRET_PREVIOUS`) is not 64 hex characters. The
+/// message names the variable, the entry and the problem, never the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidSecret {
+    /// The variable.
+    pub variable: Variable,
+    /// For a list, the 1-based position of the entry.
+    pub entry: Option<usize>,
+    /// What is wrong.
+    pub problem: SecretProblem,
+}
+
+impl fmt::Display for InvalidSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.variable.name())?;
+        if let Some(n) = self.entry {
+            write!(f, " entry {n}")?;
+        }
+        write!(
+            f,
+            " {}; it must be exactly 64 hexadecimal characters (32 bytes), unquoted: make one \
+             with `issue-client-key secret`",
+            self.problem
+        )
+    }
+}
+
+impl std::error::Error for InvalidSecret {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.problem)
+    }
+}
+
+/// Parses `CLIENT_SECRET`.
+pub(crate) fn parse_secret(text: &str) -> Result<ClientSecret, InvalidSecret> {
+    ClientSecret::from_hex(text).map_err(|problem| InvalidSecret {
+        variable: Variable::ClientSecret,
+        entry: None,
+        problem,
+    })
+}
+
+/// Parses `CLIENT_SECRET_PREVIOUS` entry by entry: comma-separated secrets, whitespace trimmed,
+/// empty entries ignored. Each item is one entry's secret or what is wrong with it.
+pub(crate) fn previous_secrets(
+    text: &str,
+) -> impl Iterator<Item = Result<ClientSecret, InvalidSecret>> + '_ {
+    allowlist::entries(text).enumerate().map(|(i, entry)| {
+        ClientSecret::from_hex(entry).map_err(|problem| InvalidSecret {
+            variable: Variable::ClientSecretPrevious,
+            entry: Some(i + 1),
+            problem,
+        })
+    })
+}
 
 /// The settings of a verifier or issuer, read from variables.
 ///
 /// [`Config::from_env`] reads the process environment and a `.env` file in the current
-/// directory (the environment wins); [`Config::from_env_file`] names the file.
+/// directory (the environment wins); [`Config::from_env_file`] names the file;
+/// [`Config::from_values`] takes the variables' text.
 #[derive(Clone)]
 pub struct Config {
     secret: ClientSecret,
@@ -34,22 +126,28 @@ pub struct Config {
 }
 
 impl Config {
-    /// From the three variables' text; `client_keys` of `None` means `CLIENT_KEYS` is unset.
-    pub fn new(
+    /// From the three variables' text; `None` means the variable is unset.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidSecret`] when `CLIENT_SECRET` or an entry of
+    /// `CLIENT_SECRET_PREVIOUS` is not 64 hex characters.
+    ///
+    /// ```
+    /// use client_keys::Config;
+    ///
+    /// let secret = "ab".repeat(32);
+    /// let config = Config::from_values(&secret, None, Some("3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e"))?;
+    /// assert_eq!(config.allowlist().map(|list| list.len()), Some(1));
+    /// # Ok::<(), client_keys::ConfigError>(())
+    /// ```
+    pub fn from_values(
         client_secret: &str,
         client_secret_previous: Option<&str>,
         client_keys: Option<&str>,
     ) -> Result<Config, ConfigError> {
-        let secret = ClientSecret::from_hex(client_secret).map_err(|problem| {
-            ConfigError::InvalidSecret {
-                variable: CLIENT_SECRET.to_owned(),
-                problem,
-            }
-        })?;
-        let previous = client_secret_previous
-            .map(parse_previous)
-            .transpose()?
-            .unwrap_or_default();
+        let secret = parse_secret(client_secret)?;
+        let previous = previous_secrets(client_secret_previous.unwrap_or_default())
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
             secret,
             previous,
@@ -59,27 +157,40 @@ impl Config {
     }
 
     /// Reads the environment, after `.env` in the current directory if there is one.
+    ///
+    /// # Errors
+    /// A variable is missing or invalid, or `.env` cannot be read or parsed; the message names
+    /// the variable or line and the fix, never a value.
     pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_source(&EnvSource::load(Path::new(".env"), Missing::Allowed)?)
     }
 
     /// Reads the environment, after the given `.env` file, which must exist.
+    ///
+    /// # Errors
+    /// As [`Config::from_env`], and when the file does not exist.
     pub fn from_env_file(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         Config::from_source(&EnvSource::load(path.as_ref(), Missing::Refused)?)
     }
 
+    /// Reads the environment, after the given `.env` file if it exists.
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
+    pub(crate) fn from_optional_env_file(path: &Path) -> Result<Config, ConfigError> {
+        Config::from_source(&EnvSource::load(path, Missing::Allowed)?)
+    }
+
     pub(crate) fn from_source(source: &EnvSource) -> Result<Config, ConfigError> {
         let secret = source
-            .get(CLIENT_SECRET)?
+            .get(Variable::ClientSecret)?
             .ok_or(ConfigError::MissingSecret)?;
-        let previous = source.get(CLIENT_SECRET_PREVIOUS)?;
-        let keys = source.get(CLIENT_KEYS)?;
-        let mut config = Config::new(
+        let previous = source.get(Variable::ClientSecretPrevious)?;
+        let keys = source.get(Variable::ClientKeys)?;
+        let mut config = Config::from_values(
             &secret,
             previous.as_deref().map(String::as_str),
             keys.as_deref().map(String::as_str),
         )?;
-        if source.origin(CLIENT_SECRET) == Origin::File {
+        if source.origin(Variable::ClientSecret) == Origin::File {
             config.secret_file = source.path().map(Path::to_owned);
         }
         Ok(config)
@@ -90,13 +201,6 @@ impl Config {
     #[must_use]
     pub fn secret_file(&self) -> Option<&Path> {
         self.secret_file.as_deref()
-    }
-
-    /// The same configuration with another allowlist (as if `CLIENT_KEYS` were set to it).
-    #[must_use]
-    pub fn with_allowlist(mut self, allowlist: Allowlist) -> Config {
-        self.keys = Some(allowlist);
-        self
     }
 
     /// The current secret (new keys are minted under it).
@@ -128,153 +232,83 @@ impl fmt::Debug for Config {
     }
 }
 
-/// Parses `CLIENT_SECRET_PREVIOUS`: comma-separated secrets, whitespace trimmed, empty entries
-/// ignored.
-fn parse_previous(text: &str) -> Result<Vec<ClientSecret>, ConfigError> {
-    crate::config::allowlist::entries(text)
-        .enumerate()
-        .map(|(i, entry)| {
-            ClientSecret::from_hex(entry).map_err(|problem| ConfigError::InvalidSecret {
-                variable: format!("{CLIENT_SECRET_PREVIOUS} entry {}", i + 1),
-                problem,
-            })
-        })
-        .collect()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Missing {
-    Allowed,
-    Refused,
-}
-
-/// Variables from the environment with a `.env` file underneath: the environment wins.
-///
-/// The file is parsed with `dotenvy` but never loaded into the process environment.
-pub(crate) struct EnvSource {
-    file: HashMap<String, Zeroizing<String>>,
-    /// How many times each name is defined in the file.
-    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
-    definitions: HashMap<String, usize>,
-    path: Option<PathBuf>,
-}
-
-impl EnvSource {
-    /// No file: the environment only.
-    pub(crate) fn empty() -> EnvSource {
-        EnvSource {
-            file: HashMap::new(),
-            definitions: HashMap::new(),
-            path: None,
-        }
+impl From<InvalidSecret> for ConfigError {
+    fn from(e: InvalidSecret) -> ConfigError {
+        ConfigError::InvalidSecret(e)
     }
+}
 
-    pub(crate) fn load(path: &Path, missing: Missing) -> Result<EnvSource, ConfigError> {
-        let io_error = |source| ConfigError::EnvFileIo {
-            path: path.to_owned(),
-            source,
-        };
-        let content = match std::fs::read(path) {
-            Ok(bytes) => Zeroizing::new(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && missing == Missing::Allowed => {
-                return Ok(EnvSource::empty());
+/// The configuration (`CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS`, `CLIENT_KEYS`, `.env`) is
+/// unusable. The message names the variable and the fix, never a value.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `CLIENT_SECRET` is not set.
+    MissingSecret,
+    /// A secret is set but is not 64 hex characters.
+    InvalidSecret(InvalidSecret),
+    /// `CLIENT_KEYS` is not set (an empty value is fine: it refuses every key).
+    MissingKeys,
+    /// A variable is not valid Unicode.
+    NotUnicode {
+        /// The variable.
+        variable: Variable,
+    },
+    /// The `.env` file could not be read.
+    EnvFileIo {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The `.env` file does not parse.
+    EnvFileSyntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number of the first line that does not parse.
+        line: usize,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::MissingSecret => f.write_str(
+                "CLIENT_SECRET is not set: create one with `issue-client-key init` (writes .env) \
+                 or `issue-client-key secret`, and put it in the environment or .env",
+            ),
+            ConfigError::InvalidSecret(e) => write!(f, "{e}"),
+            ConfigError::MissingKeys => f.write_str(
+                "CLIENT_KEYS is not set: add `CLIENT_KEYS=` (comma-separated key ids) to the \
+                 environment or .env; an empty value refuses every key",
+            ),
+            ConfigError::NotUnicode { variable } => {
+                write!(
+                    f,
+                    "{variable} is not valid UTF-8: set it again as plain text"
+                )
             }
-            Err(e) => return Err(io_error(e)),
-        };
-        let mut file = HashMap::new();
-        let mut definitions = HashMap::new();
-        // Skip a UTF-8 byte order mark, as dotenvy's own loaders (and `EnvFile`) do.
-        let text = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&content);
-        for item in dotenvy::from_read_iter(text) {
-            match item {
-                // Like `dotenvy::dotenv()`, the first definition of a name wins.
-                Ok((name, value)) => {
-                    *definitions.entry(name.clone()).or_insert(0) += 1;
-                    file.entry(name).or_insert_with(|| Zeroizing::new(value));
-                }
-                // The parse error's own text is the offending line, which may hold a secret:
-                // turn it into a line number and drop it.
-                Err(dotenvy::Error::LineParse(bad, _)) => {
-                    let bad = Zeroizing::new(bad);
-                    return Err(ConfigError::EnvFileSyntax {
-                        path: path.to_owned(),
-                        line: line_number_of(&content, &bad),
-                    });
-                }
-                Err(dotenvy::Error::Io(e)) => return Err(io_error(e)),
-                Err(_) => return Err(io_error(std::io::Error::other("unreadable"))),
+            ConfigError::EnvFileIo { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
             }
+            ConfigError::EnvFileSyntax { path, line } => write!(
+                f,
+                "{} does not parse at line {line}: fix that line (values with spaces or `#` \
+                 need quotes)",
+                path.display()
+            ),
         }
-        Ok(EnvSource {
-            file,
-            definitions,
-            path: Some(path.to_owned()),
-        })
-    }
-
-    /// The value of `name`: the environment's if set, else the file's.
-    pub(crate) fn get(&self, name: &'static str) -> Result<Option<Zeroizing<String>>, ConfigError> {
-        match std::env::var_os(name) {
-            Some(value) => value
-                .into_string()
-                .map(|v| Some(Zeroizing::new(v)))
-                .map_err(|bad: OsString| {
-                    drop(Zeroizing::new(bad.into_encoded_bytes()));
-                    ConfigError::NotUnicode { variable: name }
-                }),
-            None => Ok(self.file.get(name).cloned()),
-        }
-    }
-
-    /// The file's value of `name` (its first definition), whatever the environment says.
-    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
-    pub(crate) fn file_value(&self, name: &str) -> Option<&str> {
-        self.file.get(name).map(|v| v.as_str())
-    }
-
-    /// How many times the file defines `name`.
-    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
-    pub(crate) fn definitions(&self, name: &str) -> usize {
-        self.definitions.get(name).copied().unwrap_or(0)
-    }
-
-    /// Where the value of `name` comes from.
-    pub(crate) fn origin(&self, name: &str) -> Origin {
-        if std::env::var_os(name).is_some() {
-            Origin::Environment
-        } else if self.file.contains_key(name) {
-            Origin::File
-        } else {
-            Origin::Unset
-        }
-    }
-
-    /// The file that was read, if any.
-    pub(crate) fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
     }
 }
 
-/// Where a variable's value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Origin {
-    Environment,
-    File,
-    Unset,
-}
-
-/// The 1-based line on which `text` (a line dotenvy could not parse) starts in `content`.
-pub(crate) fn line_number_of(content: &[u8], text: &str) -> usize {
-    let needle = text.trim_end_matches(['\n', '\r']).as_bytes();
-    let start = if needle.is_empty() {
-        0
-    } else {
-        content
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .unwrap_or(0)
-    };
-    1 + content[..start].iter().filter(|&&b| b == b'\n').count()
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::InvalidSecret(e) => Some(e),
+            ConfigError::EnvFileIo { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -282,41 +316,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_definition_wins_as_with_dotenvy() {
-        let dir = std::env::temp_dir().join(format!("ck-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("dup.env");
-        std::fs::write(&path, "CK_TEST_DUP=first\nCK_TEST_DUP=second\n").expect("write");
-        let source = EnvSource::load(&path, Missing::Refused).expect("loads");
-        assert_eq!(
-            source.file.get("CK_TEST_DUP").map(|v| v.as_str()),
-            Some("first")
-        );
-        std::fs::remove_dir_all(&dir).expect("cleanup");
-    }
-
-    #[test]
-    fn a_byte_order_mark_is_skipped_as_dotenvy_does() {
-        let dir = std::env::temp_dir().join(format!("ck-config-bom-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("bom.env");
-        std::fs::write(&path, "\u{feff}CK_TEST_BOM=1\n").expect("write");
-        let source = EnvSource::load(&path, Missing::Refused).expect("loads");
-        assert_eq!(source.file_value("CK_TEST_BOM"), Some("1"));
-        std::fs::remove_dir_all(&dir).expect("cleanup");
-    }
-
-    #[test]
-    fn line_numbers_of_bad_lines() {
-        let content = b"# comment\nA=1\n\nB='unterminated\nC=2\n";
-        assert_eq!(line_number_of(content, "B='unterminated\nC=2\n"), 4);
-        assert_eq!(line_number_of(content, "A=1"), 2);
-    }
-
-    #[test]
     fn secret_problems_name_the_variable_not_the_value() {
         let bad = "zz".repeat(32);
-        let err = Config::new(&bad, None, Some("")).unwrap_err();
+        let err = Config::from_values(&bad, None, Some("")).unwrap_err();
         let text = err.to_string();
         assert!(
             text.starts_with("CLIENT_SECRET has a character that is not hexadecimal at position 1"),
@@ -325,7 +327,7 @@ mod tests {
         assert!(text.contains("issue-client-key secret"));
         assert!(!text.contains(&bad));
         let good = "ab".repeat(32);
-        let err = Config::new(&good, Some(&format!("{good}, {bad}")), None).unwrap_err();
+        let err = Config::from_values(&good, Some(&format!("{good}, {bad}")), None).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("CLIENT_SECRET_PREVIOUS entry 2 has"),

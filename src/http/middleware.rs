@@ -53,7 +53,7 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// The verifier is a [`SharedVerifier`], so the configuration can be reloaded while the server
 /// runs; a plain [`Verifier`](crate::Verifier) works too. It accepts what
 /// [`Verifier::verify`](crate::Verifier::verify) accepts: client keys and the access tokens of
-/// [`Verifier::exchange`](crate::Verifier::exchange), unless narrowed with
+/// [`AccessIssuer::exchange`](crate::AccessIssuer::exchange), unless narrowed with
 /// [`Verifier::accepting`](crate::Verifier::accepting). It works for any tower service taking
 /// an `http::Request` and answering an `http::Response` whose body can be made from a `String`
 /// (axum's `Body`, `String`, `Full<Bytes>`…).
@@ -229,7 +229,7 @@ impl<S: fmt::Debug> fmt::Debug for ClientKeyService<S> {
 /// async fn list() -> &'static str { "[]" }
 /// async fn create() -> &'static str { "{}" }
 ///
-/// # let verifier = Verifier::new(&"ab".repeat(32), "")?;
+/// # let verifier = Verifier::new(&client_keys::ClientSecret::generate(), Default::default());
 /// let app: Router = Router::new()
 ///     .route("/apps", get(list).post(create.layer(RequireScope::new("write"))))
 ///     .route_layer(ClientKeyLayer::new(verifier));
@@ -546,7 +546,7 @@ impl Refused {
 
     fn verify(error: VerifyError, key_id: Option<KeyId>) -> Refused {
         let answer = match &error {
-            VerifyError::InvalidHeader(why) => Answer::InvalidRequest(why),
+            VerifyError::InvalidHeader(why) => Answer::InvalidRequest(why.description()),
             _ if error.is_invalid_request() => {
                 Answer::InvalidRequest("malformed Authorization header")
             }
@@ -649,7 +649,10 @@ mod tests {
     #[test]
     #[should_panic(expected = "realm")]
     fn realms_must_be_quotable() {
-        let verifier = crate::Verifier::new(&"ab".repeat(32), "").expect("test setup");
+        let verifier = crate::Verifier::new(
+            &crate::ClientSecret::generate(),
+            crate::Allowlist::default(),
+        );
         let _ = ClientKeyLayer::new(verifier).with_realm("a\"b");
     }
 

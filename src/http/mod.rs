@@ -1,6 +1,16 @@
-//! Serving: swapping the verifier while a server runs, and (feature `axum`) the tower layer and
-//! axum extractor that answer as RFC 6750 says.
+//! Serving: [`SharedVerifier`] swaps the verifier while a server runs, and with the `axum`
+//! feature a tower layer and an axum extractor answer as RFC 6750 says.
+//!
+//! The layer, [`RequireScope`] and [`Authenticated`] are also at the crate root; the service
+//! types they produce live only here.
 
 #[cfg(feature = "axum")]
-pub(crate) mod middleware;
-pub(crate) mod reload;
+mod middleware;
+mod reload;
+
+#[cfg(feature = "axum")]
+pub use middleware::{
+    Authenticated, AuthenticatedRejection, ClientKeyLayer, ClientKeyService, RequireScope,
+    RequireScopeService,
+};
+pub use reload::SharedVerifier;

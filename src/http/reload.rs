@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use crate::error::{ConfigError, VerifyError};
+use crate::config::ConfigError;
+use crate::error::VerifyError;
 use crate::verify::{VerifiedKey, Verifier};
 
 /// A [`Verifier`] that can be replaced while requests are being verified.
@@ -22,18 +23,18 @@ use crate::verify::{VerifiedKey, Verifier};
 /// A plain [`Verifier`] converts into a `SharedVerifier` that nobody replaces.
 ///
 /// ```
-/// use client_keys::{Claims, Issuer, SharedVerifier, Verifier};
+/// use client_keys::{Allowlist, Claims, ClientSecret, Issuer, SharedVerifier, Verifier};
 ///
-/// let secret = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
-/// let issued = Issuer::new(secret)?.issue(&Claims::new())?;
+/// let secret = ClientSecret::generate();
+/// let issued = Issuer::new(&secret).issue(&Claims::new())?;
 /// let token = issued.token().expose_secret();
 ///
-/// let shared = SharedVerifier::new(Verifier::new(secret, &issued.key_id().to_string())?);
+/// let shared = SharedVerifier::new(Verifier::new(&secret, issued.key_id().to_string().parse()?));
 /// let for_requests = shared.clone();
 /// assert!(for_requests.verify(token).is_ok());
 ///
 /// // The operator revokes the key: CLIENT_KEYS no longer lists it.
-/// shared.store(Verifier::new(secret, "")?);
+/// shared.store(Verifier::new(&secret, Allowlist::default()));
 /// assert!(for_requests.verify(token).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -53,6 +54,9 @@ impl SharedVerifier {
 
     /// Starts with [`Verifier::from_env`]: the environment, after `.env` in the current
     /// directory.
+    ///
+    /// # Errors
+    /// As [`Verifier::from_env`].
     pub fn from_env() -> Result<SharedVerifier, ConfigError> {
         Verifier::from_env().map(SharedVerifier::new)
     }
@@ -65,11 +69,17 @@ impl SharedVerifier {
     }
 
     /// [`Verifier::verify`] with the current verifier.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify`].
     pub fn verify(&self, token: &str) -> Result<VerifiedKey, VerifyError> {
         self.slot.load().verify(token)
     }
 
     /// [`Verifier::verify_authorization`] with the current verifier.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify_authorization`].
     pub fn verify_authorization(&self, header_value: &str) -> Result<VerifiedKey, VerifyError> {
         self.slot.load().verify_authorization(header_value)
     }
@@ -90,6 +100,9 @@ impl SharedVerifier {
     /// On error the current verifier stays in place, and the error names the variable and the
     /// fix. Only the `.env` file can change while a process runs: a variable set in the process
     /// environment wins over the file and keeps its value.
+    ///
+    /// # Errors
+    /// As [`Verifier::from_env`]; the current verifier stays in place.
     pub fn reload_from_env(&self) -> Result<(), ConfigError> {
         self.store(Verifier::from_env()?);
         Ok(())
@@ -113,25 +126,32 @@ impl fmt::Debug for SharedVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::allowlist::Allowlist;
     use crate::issue::Issuer;
     use crate::token::claims::Claims;
+    use crate::token::secret::ClientSecret;
 
     const SECRET: &str = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
 
+    fn secret() -> ClientSecret {
+        SECRET.parse().expect("a valid secret")
+    }
+
+    fn verifier(keys: &str) -> Verifier {
+        Verifier::new(&secret(), Allowlist::parse(keys))
+    }
+
     #[test]
     fn clones_share_the_slot_and_snapshots_do_not_change() {
-        let issued = Issuer::new(SECRET)
-            .expect("test setup")
+        let issued = Issuer::new(&secret())
             .issue(&Claims::new())
             .expect("test setup");
         let token = issued.token().expose_secret();
-        let shared = SharedVerifier::from(
-            Verifier::new(SECRET, &issued.key_id().to_string()).expect("test setup"),
-        );
+        let shared = SharedVerifier::from(verifier(&issued.key_id().to_string()));
         let clone = shared.clone();
         let snapshot = shared.load();
 
-        clone.store(Verifier::new(SECRET, "").expect("test setup"));
+        clone.store(verifier(""));
 
         assert!(matches!(
             shared.verify(token),
@@ -153,7 +173,7 @@ mod tests {
 
     #[test]
     fn debug_shows_no_secret() {
-        let shared = SharedVerifier::new(Verifier::new(SECRET, "").expect("test setup"));
+        let shared = SharedVerifier::new(verifier(""));
         let text = format!("{shared:?}");
         assert!(text.starts_with("SharedVerifier(Verifier {"), "{text}");
         assert!(!text.contains(SECRET), "{text}");

@@ -3,13 +3,11 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::config::allowlist::{Allowlist, entries};
-use crate::config::{
-    CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, EnvSource, Missing, Origin,
-};
-use crate::error::ConfigError;
+use crate::config::allowlist::Allowlist;
+use crate::config::source::{EnvSource, Missing, Origin};
+use crate::config::{ConfigError, Variable, parse_secret, previous_secrets};
 use crate::operator::env_file::is_readable_by_others;
-use crate::token::TokenKind;
+use crate::token::scan::looks_like_a_credential;
 use crate::token::secret::ClientSecret;
 
 /// How serious a finding is.
@@ -35,7 +33,7 @@ pub struct Finding {
 /// The findings of [`CheckReport::run`], in the order they were made.
 ///
 /// ```
-/// use client_keys::{CheckReport, Severity};
+/// use client_keys::operator::{CheckReport, Severity};
 ///
 /// # let dir = tempfile::tempdir()?;
 /// let path = dir.path().join(".env");
@@ -123,7 +121,7 @@ impl CheckReport {
                 format!("cannot read the permissions of {}: {e}", path.display()),
             ),
         }
-        for name in [CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS] {
+        for name in Variable::ALL {
             let n = source.definitions(name);
             if n > 1 {
                 self.push(
@@ -137,7 +135,7 @@ impl CheckReport {
             }
             if source.origin(name) == Origin::Environment
                 && source.file_value(name).is_some()
-                && std::env::var(name).ok().as_deref() != source.file_value(name)
+                && std::env::var(name.name()).ok().as_deref() != source.file_value(name)
             {
                 self.push(
                     Severity::Warning,
@@ -153,7 +151,7 @@ impl CheckReport {
     }
 
     fn check_secret(&mut self, source: &EnvSource) -> Option<ClientSecret> {
-        let text = match source.get(CLIENT_SECRET) {
+        let text = match source.get(Variable::ClientSecret) {
             Ok(Some(text)) => text,
             Ok(None) => {
                 self.push(Severity::Error, ConfigError::MissingSecret.to_string());
@@ -164,23 +162,19 @@ impl CheckReport {
                 return None;
             }
         };
-        match ClientSecret::from_hex(&text) {
+        match parse_secret(&text) {
             Ok(secret) => {
                 self.push(
                     Severity::Ok,
                     format!(
                         "CLIENT_SECRET is valid (secret id {}, from {})",
                         secret.id(),
-                        origin_name(source, CLIENT_SECRET)
+                        origin_name(source, Variable::ClientSecret)
                     ),
                 );
                 Some(secret)
             }
-            Err(problem) => {
-                let e = ConfigError::InvalidSecret {
-                    variable: CLIENT_SECRET.into(),
-                    problem,
-                };
+            Err(e) => {
                 self.push(Severity::Error, e.to_string());
                 None
             }
@@ -188,54 +182,53 @@ impl CheckReport {
     }
 
     fn check_previous(&mut self, source: &EnvSource, current: Option<&ClientSecret>) {
-        let text = match source.get(CLIENT_SECRET_PREVIOUS) {
+        let text = match source.get(Variable::ClientSecretPrevious) {
             Ok(Some(text)) => text,
             Ok(None) => return,
             Err(e) => return self.push(Severity::Error, e.to_string()),
         };
-        let current_id = current.map(ClientSecret::id);
         let mut ids = Vec::new();
-        let mut seen = Vec::new();
-        for (i, entry) in entries(&text).enumerate() {
-            let variable = format!("{CLIENT_SECRET_PREVIOUS} entry {}", i + 1);
-            match ClientSecret::from_hex(entry) {
-                Ok(secret) => {
-                    let id = secret.id();
-                    let hex = secret.to_hex();
-                    if seen.contains(&hex) {
-                        self.push(
-                            Severity::Warning,
-                            format!("{variable} repeats an earlier entry: remove it"),
-                        );
-                    } else if Some(&id) == current_id.as_ref() {
-                        self.push(
-                            Severity::Warning,
-                            format!("{variable} is the current CLIENT_SECRET: remove it"),
-                        );
-                    }
-                    seen.push(hex);
-                    ids.push(id);
-                }
-                Err(problem) => {
-                    let e = ConfigError::InvalidSecret { variable, problem };
+        for (i, entry) in previous_secrets(&text).enumerate() {
+            let secret = match entry {
+                Ok(secret) => secret,
+                Err(e) => {
                     self.push(Severity::Error, e.to_string());
+                    continue;
                 }
+            };
+            let (id, label) = (
+                secret.id(),
+                format!("CLIENT_SECRET_PREVIOUS entry {}", i + 1),
+            );
+            // Equal ids mean equal secrets but for a 2^-32 chance; both readings say "remove it".
+            if ids.contains(&id) {
+                self.push(
+                    Severity::Warning,
+                    format!("{label} repeats an earlier entry: remove it"),
+                );
+            } else if current.is_some_and(|c| c.id() == id) {
+                self.push(
+                    Severity::Warning,
+                    format!("{label} is the current CLIENT_SECRET: remove it"),
+                );
             }
+            ids.push(id);
         }
         if !ids.is_empty() {
+            let shown: Vec<String> = ids.iter().map(ToString::to_string).collect();
             self.push(
                 Severity::Ok,
                 format!(
                     "CLIENT_SECRET_PREVIOUS holds {} secret(s) whose keys still verify (ids {})",
                     ids.len(),
-                    ids.join(", ")
+                    shown.join(", ")
                 ),
             );
         }
     }
 
     fn check_keys(&mut self, source: &EnvSource) {
-        let text = match source.get(CLIENT_KEYS) {
+        let text = match source.get(Variable::ClientKeys) {
             Ok(Some(text)) => text,
             Ok(None) => return self.push(Severity::Error, ConfigError::MissingKeys.to_string()),
             Err(e) => return self.push(Severity::Error, e.to_string()),
@@ -252,7 +245,7 @@ impl CheckReport {
                 format!(
                     "CLIENT_KEYS allows {} key(s) (from {})",
                     list.len(),
-                    origin_name(source, CLIENT_KEYS)
+                    origin_name(source, Variable::ClientKeys)
                 ),
             );
         }
@@ -293,16 +286,7 @@ impl CheckReport {
     }
 }
 
-/// A token (`ckey_…`, `ckat_…`) or a secret-sized run of hex digits: never repeated back.
-fn looks_like_a_credential(entry: &str) -> bool {
-    let token = [TokenKind::ClientKey, TokenKind::AccessToken]
-        .iter()
-        .any(|kind| entry.contains(kind.prefix()));
-    let hex = entry.len() >= 48 && entry.bytes().all(|b| b.is_ascii_hexdigit());
-    token || hex || entry.len() > 64
-}
-
-fn origin_name(source: &EnvSource, name: &str) -> String {
+fn origin_name(source: &EnvSource, name: Variable) -> String {
     match (source.origin(name), source.path()) {
         (Origin::File, Some(path)) => path.display().to_string(),
         _ => "the environment".to_owned(),

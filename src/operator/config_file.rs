@@ -9,11 +9,18 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::config::allowlist::entries;
-use crate::config::{CLIENT_KEYS, CLIENT_SECRET, CLIENT_SECRET_PREVIOUS};
-use crate::error::SecretProblem;
+use crate::config::{Config, ConfigError, InvalidSecret, Variable, parse_secret, previous_secrets};
+use crate::error::VerifyError;
+use crate::inspect::Inspector;
 use crate::operator::env_file::{EnvFile, EnvFileError};
+use crate::token::TokenKind;
 use crate::token::key_id::KeyId;
+use crate::token::keys::SecretId;
 use crate::token::secret::ClientSecret;
+
+const CLIENT_SECRET: &str = Variable::ClientSecret.name();
+const CLIENT_SECRET_PREVIOUS: &str = Variable::ClientSecretPrevious.name();
+const CLIENT_KEYS: &str = Variable::ClientKeys.name();
 
 /// A `.env` file holding `CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS` and `CLIENT_KEYS`, and the
 /// operator's edits of it.
@@ -21,7 +28,8 @@ use crate::token::secret::ClientSecret;
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let dir = tempfile::tempdir()?;
-/// use client_keys::{ConfigFile, KeyId};
+/// use client_keys::KeyId;
+/// use client_keys::operator::ConfigFile;
 ///
 /// let file = ConfigFile::new(dir.path().join(".env"));
 /// file.init()?;                         // fresh CLIENT_SECRET, empty CLIENT_KEYS, mode 0600
@@ -47,10 +55,10 @@ pub struct Initialized {
     /// Whether `CLIENT_KEYS` was added (it is kept when already present).
     pub added_client_keys: bool,
     /// The public identifier of the new secret.
-    pub secret_id: String,
+    pub secret_id: SecretId,
 }
 
-/// What [`ConfigFile::revoke`] removed.
+/// What [`ConfigFile::revoke`] or [`ConfigFile::revoke_token`] removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Revoked {
@@ -58,6 +66,9 @@ pub struct Revoked {
     pub entry: String,
     /// How many entries remain.
     pub remaining: usize,
+    /// When revoking by token: the kind of token given (an access token's parent key is the
+    /// one removed).
+    pub token_kind: Option<TokenKind>,
 }
 
 /// What [`ConfigFile::rotate`] changed.
@@ -65,9 +76,9 @@ pub struct Revoked {
 #[non_exhaustive]
 pub struct Rotated {
     /// The identifier of the secret that was current and is now the first previous one.
-    pub old_secret_id: String,
+    pub old_secret_id: SecretId,
     /// The identifier of the new current secret.
-    pub new_secret_id: String,
+    pub new_secret_id: SecretId,
     /// How many secrets `CLIENT_SECRET_PREVIOUS` now holds.
     pub previous_secrets: usize,
 }
@@ -92,11 +103,13 @@ pub enum ConfigFileError {
     InvalidSecret {
         /// The file.
         path: PathBuf,
-        /// Which variable.
-        variable: String,
-        /// What is wrong.
-        problem: SecretProblem,
+        /// Which variable, and what is wrong.
+        source: InvalidSecret,
     },
+    /// `revoke_token` could not read the secrets to open the token.
+    Config(ConfigError),
+    /// `revoke_token` was given a token that is not one of this configuration's.
+    Token(VerifyError),
     /// `revoke` did not find the key id in `CLIENT_KEYS`.
     NotListed {
         /// The file.
@@ -107,11 +120,14 @@ pub enum ConfigFileError {
 }
 
 impl ConfigFileError {
-    /// Whether the error means "not found" (the CLI exits 1) rather than a usage or
-    /// configuration error (exit 2).
+    /// Whether the error means "not found" or "not a token of ours" (the CLI exits 1) rather
+    /// than a usage or configuration error (exit 2).
     #[must_use]
     pub fn is_not_found(&self) -> bool {
-        matches!(self, ConfigFileError::NotListed { .. })
+        matches!(
+            self,
+            ConfigFileError::NotListed { .. } | ConfigFileError::Token(_)
+        )
     }
 }
 
@@ -119,6 +135,8 @@ impl fmt::Display for ConfigFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigFileError::EnvFile(e) => write!(f, "{e}"),
+            ConfigFileError::Config(e) => write!(f, "{e}"),
+            ConfigFileError::Token(e) => write!(f, "token rejected: {e}"),
             ConfigFileError::AlreadyInitialized { path } => write!(
                 f,
                 "{} already has a CLIENT_SECRET; it was left unchanged (to replace the secret \
@@ -130,14 +148,9 @@ impl fmt::Display for ConfigFileError {
                 "{} has no CLIENT_SECRET to rotate: run `issue-client-key init` first",
                 path.display()
             ),
-            ConfigFileError::InvalidSecret {
-                path,
-                variable,
-                problem,
-            } => write!(
+            ConfigFileError::InvalidSecret { path, source } => write!(
                 f,
-                "{variable} in {} {problem}; it must be exactly 64 hexadecimal characters: fix \
-                 it before rotating (nothing was changed)",
+                "in {}: {source}; fix it before rotating (nothing was changed)",
                 path.display()
             ),
             ConfigFileError::NotListed { path, entry } => {
@@ -155,7 +168,9 @@ impl std::error::Error for ConfigFileError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ConfigFileError::EnvFile(e) => Some(e),
-            ConfigFileError::InvalidSecret { problem, .. } => Some(problem),
+            ConfigFileError::Config(e) => Some(e),
+            ConfigFileError::Token(e) => Some(e),
+            ConfigFileError::InvalidSecret { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -245,10 +260,28 @@ impl ConfigFile {
         let revoked = Revoked {
             entry: (*first).to_owned(),
             remaining: kept.len(),
+            token_kind: None,
         };
         let value = kept.join(", ");
         file.set(CLIENT_KEYS, &value)?;
         file.commit()?;
+        Ok(revoked)
+    }
+
+    /// Revokes the key `token` names: opens it with the secrets of the environment over this
+    /// file (as a server would read them), then removes its key id from `CLIENT_KEYS`. For an
+    /// access token, that is its parent client key.
+    ///
+    /// # Errors
+    /// The configuration cannot be read, the token is not one of its secrets', or as
+    /// [`ConfigFile::revoke`].
+    pub fn revoke_token(&self, token: &str) -> Result<Revoked, ConfigFileError> {
+        let config = Config::from_optional_env_file(&self.path).map_err(ConfigFileError::Config)?;
+        let found = Inspector::from_config(&config)
+            .inspect(token)
+            .map_err(ConfigFileError::Token)?;
+        let mut revoked = self.revoke(&found.key_id().to_string())?;
+        revoked.token_kind = Some(found.kind());
         Ok(revoked)
     }
 
@@ -260,10 +293,9 @@ impl ConfigFile {
     /// malformed previous secret (so garbage is never carried along).
     pub fn rotate(&self) -> Result<Rotated, ConfigFileError> {
         let mut file = EnvFile::open(&self.path)?;
-        let invalid = |variable: String, problem| ConfigFileError::InvalidSecret {
+        let invalid = |source| ConfigFileError::InvalidSecret {
             path: self.path.clone(),
-            variable,
-            problem,
+            source,
         };
         let old_text = Zeroizing::new(
             file.get(CLIENT_SECRET)
@@ -272,15 +304,10 @@ impl ConfigFile {
                 })?
                 .to_owned(),
         );
-        let old =
-            ClientSecret::from_hex(&old_text).map_err(|p| invalid(CLIENT_SECRET.to_owned(), p))?;
-        let old_hex = old.to_hex();
-        let mut previous: Vec<Zeroizing<String>> = vec![old_hex];
-        for (i, entry) in entries(file.get(CLIENT_SECRET_PREVIOUS).unwrap_or_default()).enumerate()
-        {
-            let secret = ClientSecret::from_hex(entry)
-                .map_err(|p| invalid(format!("{CLIENT_SECRET_PREVIOUS} entry {}", i + 1), p))?;
-            let hex = secret.to_hex();
+        let old = parse_secret(&old_text).map_err(invalid)?;
+        let mut previous: Vec<Zeroizing<String>> = vec![old.to_hex()];
+        for secret in previous_secrets(file.get(CLIENT_SECRET_PREVIOUS).unwrap_or_default()) {
+            let hex = secret.map_err(invalid)?.to_hex();
             if !previous.contains(&hex) {
                 previous.push(hex);
             }

@@ -7,7 +7,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::error::ClaimError;
+use crate::token::Malformed;
 
 /// Claim tag: expiry, 8-byte big-endian unix seconds.
 pub(crate) const TAG_EXPIRES_AT: u8 = 0x01;
@@ -261,46 +261,46 @@ impl Claims {
     /// Decodes a canonical encoding, rejecting anything [`Claims::encode_into`] would not write.
     ///
     /// Allocates nothing when `bytes` is empty (a plain key).
-    pub(crate) fn decode(mut bytes: &[u8]) -> Result<Claims, &'static str> {
+    pub(crate) fn decode(mut bytes: &[u8]) -> Result<Claims, Malformed> {
         let mut claims = Claims::new();
         let mut last_tag = 0u8;
         while !bytes.is_empty() {
             let [tag, len, rest @ ..] = bytes else {
-                return Err("truncated claim");
+                return Err(Malformed::TruncatedClaim);
             };
             let (tag, len) = (*tag, usize::from(*len));
             if rest.len() < len {
-                return Err("truncated claim");
+                return Err(Malformed::TruncatedClaim);
             }
             let (value, rest) = rest.split_at(len);
             bytes = rest;
             let repeatable = tag == TAG_SCOPE || tag == TAG_METADATA;
             if tag < last_tag || (tag == last_tag && !repeatable) {
-                return Err("claims out of order");
+                return Err(Malformed::ClaimsOutOfOrder);
             }
             last_tag = tag;
             match tag {
                 TAG_EXPIRES_AT => {
-                    let at = u64::from_be_bytes(value.try_into().map_err(|_| "bad expiry length")?);
+                    let at = u64::from_be_bytes(value.try_into().map_err(|_| Malformed::Expiry)?);
                     if at == 0 || at > MAX_EXPIRES_AT {
-                        return Err("expiry out of range");
+                        return Err(Malformed::Expiry);
                     }
                     claims.expires_at = Some(at);
                 }
                 TAG_NAME => {
-                    let name = std::str::from_utf8(value).map_err(|_| "name is not UTF-8")?;
-                    check_text(name, 1..=MAX_NAME_LEN, ()).map_err(|()| "bad name")?;
+                    let name = std::str::from_utf8(value).map_err(|_| Malformed::Name)?;
+                    check_text(name, 1..=MAX_NAME_LEN, Malformed::Name)?;
                     claims.name = Some(name.to_owned());
                 }
                 TAG_SCOPE => {
                     if !is_scope(value) {
-                        return Err("bad scope");
+                        return Err(Malformed::Scope);
                     }
                     if claims.scopes.last().is_some_and(|s| s.as_bytes() >= value) {
-                        return Err("scopes out of order");
+                        return Err(Malformed::ClaimsOutOfOrder);
                     }
                     if claims.scopes.len() == MAX_SCOPES {
-                        return Err("too many scopes");
+                        return Err(Malformed::Scope);
                     }
                     // `is_scope` admits ASCII only.
                     claims
@@ -309,41 +309,40 @@ impl Claims {
                 }
                 TAG_METADATA => {
                     let [klen, pair @ ..] = value else {
-                        return Err("empty metadata");
+                        return Err(Malformed::Metadata);
                     };
                     let klen = usize::from(*klen);
                     if pair.len() < klen {
-                        return Err("bad metadata length");
+                        return Err(Malformed::Metadata);
                     }
                     let (key, value) = pair.split_at(klen);
                     if !is_metadata_key(key) {
-                        return Err("bad metadata key");
+                        return Err(Malformed::Metadata);
                     }
                     if claims
                         .metadata
                         .last()
                         .is_some_and(|(k, _)| k.as_bytes() >= key)
                     {
-                        return Err("metadata out of order");
+                        return Err(Malformed::ClaimsOutOfOrder);
                     }
                     if claims.metadata.len() == MAX_METADATA {
-                        return Err("too much metadata");
+                        return Err(Malformed::Metadata);
                     }
-                    let value = std::str::from_utf8(value).map_err(|_| "metadata is not UTF-8")?;
-                    check_text(value, 0..=MAX_METADATA_VALUE_LEN, ())
-                        .map_err(|()| "bad metadata")?;
+                    let value = std::str::from_utf8(value).map_err(|_| Malformed::Metadata)?;
+                    check_text(value, 0..=MAX_METADATA_VALUE_LEN, Malformed::Metadata)?;
                     claims
                         .metadata
                         .push((String::from_utf8_lossy(key).into_owned(), value.to_owned()));
                 }
                 TAG_SESSION_ID => {
                     if !is_session_id(value) {
-                        return Err("bad session id");
+                        return Err(Malformed::SessionId);
                     }
                     // `is_session_id` admits ASCII only.
                     claims.session_id = Some(String::from_utf8_lossy(value).into_owned());
                 }
-                _ => return Err("unknown claim tag"),
+                _ => return Err(Malformed::UnknownClaim),
             }
         }
         Ok(claims)
@@ -361,6 +360,79 @@ impl fmt::Debug for Claims {
             .finish()
     }
 }
+
+/// A claim breaks a limit; the message names the claim and the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClaimError {
+    /// The name is empty, too long, or has control characters.
+    Name,
+    /// A scope is empty, too long, or has a character outside the allowed set.
+    Scope,
+    /// Too many scopes.
+    TooManyScopes,
+    /// A metadata key is empty, too long, or has a character outside the allowed set.
+    MetadataKey,
+    /// A metadata value is too long or has control characters.
+    MetadataValue,
+    /// Two metadata pairs have the same key.
+    DuplicateMetadataKey,
+    /// Too many metadata pairs.
+    TooManyMetadata,
+    /// The expiry is 0 or after 9999-12-31.
+    ExpiryOutOfRange,
+    /// A session id is empty, too long, or not visible ASCII.
+    SessionId,
+    /// The expiry is not in the future.
+    ExpiryInPast,
+    /// All claims together do not fit in a token of at most 512 characters.
+    TooLarge,
+}
+
+impl fmt::Display for ClaimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClaimError::Name => write!(
+                f,
+                "the name must be 1 to {MAX_NAME_LEN} bytes of UTF-8 with no control characters"
+            ),
+            ClaimError::Scope => write!(
+                f,
+                "a scope must be 1 to {MAX_SCOPE_LEN} visible ASCII characters without space, \
+                 comma, quote or backslash"
+            ),
+            ClaimError::TooManyScopes => write!(f, "a key can have at most {MAX_SCOPES} scopes"),
+            ClaimError::MetadataKey => write!(
+                f,
+                "a metadata key must be 1 to {MAX_METADATA_KEY_LEN} characters of A-Z a-z 0-9 _ . -"
+            ),
+            ClaimError::MetadataValue => write!(
+                f,
+                "a metadata value must be at most {MAX_METADATA_VALUE_LEN} bytes of UTF-8 with no \
+                 control characters"
+            ),
+            ClaimError::DuplicateMetadataKey => f.write_str("a metadata key is given twice"),
+            ClaimError::TooManyMetadata => {
+                write!(f, "a key can have at most {MAX_METADATA} metadata pairs")
+            }
+            ClaimError::ExpiryOutOfRange => {
+                f.write_str("the expiry must be after 1970 and no later than 9999-12-31")
+            }
+            ClaimError::ExpiryInPast => f.write_str("the expiry must be in the future"),
+            ClaimError::SessionId => write!(
+                f,
+                "a session id must be 1 to {MAX_SESSION_ID_LEN} visible ASCII characters"
+            ),
+            ClaimError::TooLarge => write!(
+                f,
+                "the claims take more than {MAX_CLAIMS_LEN} bytes: shorten the name, scopes or \
+                 metadata"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ClaimError {}
 
 /// Seconds since the unix epoch, now (0 if the clock is before 1970).
 pub(crate) fn now_unix() -> u64 {
@@ -484,28 +556,28 @@ mod tests {
 
     #[test]
     fn decoder_rejects_non_canonical_input() {
-        let cases: &[(&[u8], &str)] = &[
-            (&[TAG_SCOPE], "truncated claim"),
-            (&[TAG_SCOPE, 2, b'a'], "truncated claim"),
+        let cases: &[(&[u8], Malformed)] = &[
+            (&[TAG_SCOPE], Malformed::TruncatedClaim),
+            (&[TAG_SCOPE, 2, b'a'], Malformed::TruncatedClaim),
             (
                 &[TAG_NAME, 1, b'a', TAG_EXPIRES_AT, 8, 0, 0, 0, 0, 0, 0, 0, 1],
-                "claims out of order",
+                Malformed::ClaimsOutOfOrder,
             ),
             (
                 &[TAG_NAME, 1, b'a', TAG_NAME, 1, b'b'],
-                "claims out of order",
+                Malformed::ClaimsOutOfOrder,
             ),
             (
                 &[TAG_SCOPE, 1, b'b', TAG_SCOPE, 1, b'a'],
-                "scopes out of order",
+                Malformed::ClaimsOutOfOrder,
             ),
             (
                 &[TAG_SCOPE, 1, b'a', TAG_SCOPE, 1, b'a'],
-                "scopes out of order",
+                Malformed::ClaimsOutOfOrder,
             ),
             (
                 &[TAG_EXPIRES_AT, 8, 0, 0, 0, 0, 0, 0, 0, 0],
-                "expiry out of range",
+                Malformed::Expiry,
             ),
             (
                 &[
@@ -520,13 +592,13 @@ mod tests {
                     0xff,
                     0xff,
                 ],
-                "expiry out of range",
+                Malformed::Expiry,
             ),
-            (&[TAG_EXPIRES_AT, 4, 0, 0, 0, 1], "bad expiry length"),
-            (&[TAG_NAME, 2, 0xc3, 0x28], "name is not UTF-8"),
-            (&[TAG_METADATA, 3, 5, b'k', b'v'], "bad metadata length"),
-            (&[TAG_SESSION_ID, 1, b' '], "bad session id"),
-            (&[0x09, 0], "unknown claim tag"),
+            (&[TAG_EXPIRES_AT, 4, 0, 0, 0, 1], Malformed::Expiry),
+            (&[TAG_NAME, 2, 0xc3, 0x28], Malformed::Name),
+            (&[TAG_METADATA, 3, 5, b'k', b'v'], Malformed::Metadata),
+            (&[TAG_SESSION_ID, 1, b' '], Malformed::SessionId),
+            (&[0x09, 0], Malformed::UnknownClaim),
         ];
         for (bytes, reason) in cases {
             assert_eq!(Claims::decode(bytes), Err(*reason), "{bytes:?}");

@@ -9,6 +9,8 @@
 pub(crate) mod claims;
 pub(crate) mod key_id;
 pub(crate) mod keys;
+pub(crate) mod payload;
+pub(crate) mod scan;
 pub(crate) mod secret;
 
 use std::fmt;
@@ -19,8 +21,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::VerifyError;
-use crate::token::keys::{Keyring, SECRET_ID_LEN, SecretKeys};
+use crate::token::keys::{Keyring, SECRET_ID_LEN, SecretId, SecretKeys};
 
 /// The longest token text accepted, in bytes; anything longer is rejected before decoding.
 pub const MAX_TOKEN_LEN: usize = 512;
@@ -142,6 +143,93 @@ pub(crate) fn seal(
     SecretToken(Zeroizing::new(text))
 }
 
+/// Why a token text is not a well-formed token of this format.
+///
+/// For logs and the CLI; a server answers every one of them with the same `401`. In which
+/// order the checks run is not part of the format: a text with two defects may be reported
+/// with either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// Longer than 512 bytes.
+    TooLong,
+    /// Shorter than the smallest token.
+    TooShort,
+    /// Neither `ckey_` nor `ckat_`.
+    UnknownPrefix,
+    /// Not canonical, unpadded base64url.
+    NotBase64url,
+    /// A version other than 1.
+    UnsupportedVersion,
+    /// The kind byte does not match the prefix.
+    KindMismatch,
+    /// A claim runs past the end of the plaintext.
+    TruncatedClaim,
+    /// Claims out of canonical order, or repeated.
+    ClaimsOutOfOrder,
+    /// A claim tag this version does not define.
+    UnknownClaim,
+    /// The expiry is not 8 bytes, is 0, or is after 9999-12-31T23:59:59Z.
+    Expiry,
+    /// The name is empty, too long, not UTF-8 or has control characters.
+    Name,
+    /// A scope breaks the scope rules, or there are too many.
+    Scope,
+    /// A metadata pair breaks the metadata rules, or there are too many.
+    Metadata,
+    /// The session id is empty, too long or not visible ASCII.
+    SessionId,
+    /// A client key carries a session id.
+    SessionIdOnClientKey,
+    /// An access token has no expiry.
+    AccessTokenWithoutExpiry,
+    /// An access token carries a name or metadata.
+    NameOrMetadataOnAccessToken,
+    /// An access token expires further in the future than any this verifier grants.
+    AccessTokenTooLong,
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Malformed::TooLong => "token is too long",
+            Malformed::TooShort => "token is too short",
+            Malformed::UnknownPrefix => "unknown token prefix",
+            Malformed::NotBase64url => "token is not canonical base64url",
+            Malformed::UnsupportedVersion => "unsupported token version",
+            Malformed::KindMismatch => "token kind does not match its prefix",
+            Malformed::TruncatedClaim => "truncated claim",
+            Malformed::ClaimsOutOfOrder => "claims out of order or repeated",
+            Malformed::UnknownClaim => "unknown claim tag",
+            Malformed::Expiry => "expiry out of range",
+            Malformed::Name => "bad name",
+            Malformed::Scope => "bad scope",
+            Malformed::Metadata => "bad metadata",
+            Malformed::SessionId => "bad session id",
+            Malformed::SessionIdOnClientKey => "a client key carries a session id",
+            Malformed::AccessTokenWithoutExpiry => "an access token has no expiry",
+            Malformed::NameOrMetadataOnAccessToken => "an access token carries a name or metadata",
+            Malformed::AccessTokenTooLong => {
+                "an access token expires later than this server's longest access-token lifetime"
+            }
+        })
+    }
+}
+
+/// Why [`open`] refused a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OpenError {
+    Malformed(Malformed),
+    UnknownSecret,
+    Forged,
+}
+
+impl From<Malformed> for OpenError {
+    fn from(why: Malformed) -> OpenError {
+        OpenError::Malformed(why)
+    }
+}
+
 /// A token that decrypted: its kind, the secret that opened it, and its plaintext.
 #[derive(Debug)]
 pub(crate) struct Opened<'a> {
@@ -158,61 +246,59 @@ pub(crate) struct Opened<'a> {
 pub(crate) fn open<T>(
     token: &str,
     keyring: &Keyring,
-    read: impl FnOnce(Opened<'_>) -> Result<T, VerifyError>,
-) -> Result<T, VerifyError> {
+    read: impl FnOnce(Opened<'_>) -> Result<T, Malformed>,
+) -> Result<T, OpenError> {
     let text = token.as_bytes();
     if text.len() > MAX_TOKEN_LEN {
-        return Err(VerifyError::Malformed("token is too long"));
+        return Err(Malformed::TooLong.into());
     }
     if text.len() < PREFIX_LEN {
-        return Err(VerifyError::Malformed("token is too short"));
+        return Err(Malformed::TooShort.into());
     }
     let (prefix, encoded) = text.split_at(PREFIX_LEN);
-    let kind =
-        TokenKind::from_prefix(prefix).ok_or(VerifyError::Malformed("unknown token prefix"))?;
+    let kind = TokenKind::from_prefix(prefix).ok_or(Malformed::UnknownPrefix)?;
     let mut buf = [0u8; MAX_BODY_LEN];
     // A decoding error leaves only bytes of a string that is not a token in the buffer.
     let len = URL_SAFE_NO_PAD
         .decode_slice(encoded, &mut buf[..])
-        .map_err(|_| VerifyError::Malformed("token is not canonical base64url"))?;
+        .map_err(|_| Malformed::NotBase64url)?;
     let result = open_body(kind, keyring, &mut buf[..len]).and_then(|secret_index| {
         read(Opened {
             kind,
             secret_index,
             plaintext: &buf[HEADER_LEN + NONCE_LEN..len - TAG_LEN],
         })
+        .map_err(OpenError::from)
     });
     buf[..len].zeroize();
     result
 }
 
-fn open_body(kind: TokenKind, keyring: &Keyring, body: &mut [u8]) -> Result<usize, VerifyError> {
+fn open_body(kind: TokenKind, keyring: &Keyring, body: &mut [u8]) -> Result<usize, OpenError> {
     if body.len() < MIN_BODY_LEN {
-        return Err(VerifyError::Malformed("token is too short"));
+        return Err(Malformed::TooShort.into());
     }
     let Some((header, rest)) = body.split_first_chunk_mut::<HEADER_LEN>() else {
-        return Err(VerifyError::Malformed("token is too short"));
+        return Err(Malformed::TooShort.into());
     };
     if header[0] != VERSION_1 {
-        return Err(VerifyError::Malformed("unsupported token version"));
+        return Err(Malformed::UnsupportedVersion.into());
     }
     if header[1] != kind.byte() {
-        return Err(VerifyError::Malformed(
-            "token kind does not match its prefix",
-        ));
+        return Err(Malformed::KindMismatch.into());
     }
     let Some((nonce, rest)) = rest.split_first_chunk_mut::<NONCE_LEN>() else {
-        return Err(VerifyError::Malformed("token is too short"));
+        return Err(Malformed::TooShort.into());
     };
     let Some((ciphertext, tag)) = rest.split_last_chunk_mut::<TAG_LEN>() else {
-        return Err(VerifyError::Malformed("token is too short"));
+        return Err(Malformed::TooShort.into());
     };
-    let secret_id: [u8; SECRET_ID_LEN] = [header[2], header[3], header[4], header[5]];
+    let secret_id = SecretId([header[2], header[3], header[4], header[5]]);
     let aad = aad(kind, header);
     let (nonce, tag) = (Nonce::from(*nonce), Tag::from(*tag));
     let mut candidates = keyring.with_id(secret_id).peekable();
     if candidates.peek().is_none() {
-        return Err(VerifyError::UnknownSecret);
+        return Err(OpenError::UnknownSecret);
     }
     for (index, keys) in candidates {
         // A 4-byte id can collide between two configured secrets (about 2^-32 per pair);
@@ -225,11 +311,11 @@ fn open_body(kind: TokenKind, keyring: &Keyring, body: &mut [u8]) -> Result<usiz
             return Ok(index);
         }
     }
-    Err(VerifyError::Forged)
+    Err(OpenError::Forged)
 }
 
-pub(crate) fn header(kind: TokenKind, secret_id: [u8; SECRET_ID_LEN]) -> [u8; HEADER_LEN] {
-    let [a, b, c, d] = secret_id;
+pub(crate) fn header(kind: TokenKind, secret_id: SecretId) -> [u8; HEADER_LEN] {
+    let [a, b, c, d] = secret_id.0;
     [VERSION_1, kind.byte(), a, b, c, d]
 }
 

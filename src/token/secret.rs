@@ -6,7 +6,7 @@ use rand::TryRng;
 use rand::rngs::SysRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::error::SecretProblem;
+use crate::token::keys::SecretId;
 
 /// Length of a client secret in bytes.
 pub const SECRET_LEN: usize = 32;
@@ -44,7 +44,9 @@ impl ClientSecret {
 
     /// Parses the 64 hexadecimal characters of `CLIENT_SECRET` (either case).
     ///
-    /// The error says what is wrong without ever containing the value.
+    /// # Errors
+    /// What is wrong with the text (empty, whitespace around it, quoted, wrong length, not
+    /// hex), without ever containing the value.
     pub fn from_hex(text: &str) -> Result<ClientSecret, SecretProblem> {
         if text.is_empty() {
             return Err(SecretProblem::Empty);
@@ -79,15 +81,24 @@ impl ClientSecret {
         Zeroizing::new(hex::encode(self.0))
     }
 
-    /// The secret's public identifier (8 hex characters): every token minted under the secret
-    /// carries it, so it can be shown and logged to tell secrets apart.
+    /// The secret's public identifier: every token minted under the secret carries it, so it
+    /// can be shown and logged to tell secrets apart.
     #[must_use]
-    pub fn id(&self) -> String {
-        hex::encode(crate::token::keys::secret_id(self))
+    pub fn id(&self) -> SecretId {
+        crate::token::keys::secret_id(self)
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8; SECRET_LEN] {
         &self.0
+    }
+}
+
+impl std::str::FromStr for ClientSecret {
+    type Err = SecretProblem;
+
+    /// [`ClientSecret::from_hex`].
+    fn from_str(text: &str) -> Result<ClientSecret, SecretProblem> {
+        ClientSecret::from_hex(text)
     }
 }
 
@@ -96,6 +107,47 @@ impl fmt::Debug for ClientSecret {
         f.write_str("ClientSecret([redacted])")
     }
 }
+
+/// What is wrong with a secret's text (it is never repeated back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecretProblem {
+    /// The value is empty.
+    Empty,
+    /// The value starts or ends with whitespace.
+    Whitespace,
+    /// The value is wrapped in quotes that became part of it.
+    Quoted,
+    /// The value is not 64 characters long.
+    WrongLength {
+        /// How many characters it has.
+        chars: usize,
+    },
+    /// A character is not a hexadecimal digit.
+    NotHex {
+        /// 1-based position of the first such character.
+        position: usize,
+    },
+}
+
+impl fmt::Display for SecretProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretProblem::Empty => f.write_str("is empty"),
+            SecretProblem::Whitespace => f.write_str("has whitespace around it"),
+            SecretProblem::Quoted => f.write_str("is wrapped in quotes that are part of the value"),
+            SecretProblem::WrongLength { chars } => write!(f, "is {chars} characters long"),
+            SecretProblem::NotHex { position } => {
+                write!(
+                    f,
+                    "has a character that is not hexadecimal at position {position}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for SecretProblem {}
 
 /// Fills `buf` from the operating system's CSPRNG.
 ///

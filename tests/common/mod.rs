@@ -1,10 +1,12 @@
-//! Shared by the tests that run the `issue-client-key` binary.
+//! Helpers shared by the integration tests: the binary as a user runs it, and verifiers and
+//! issuers built from the variables' text.
 
 use std::path::Path;
 
 use assert_cmd::Command;
 
 /// The binary, run in `dir`, with none of our variables inherited from the test's environment.
+#[allow(dead_code)]
 pub(crate) fn cli(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("issue-client-key").expect("binary built");
     cmd.current_dir(dir)
@@ -12,4 +14,22 @@ pub(crate) fn cli(dir: &Path) -> Command {
         .env_remove("CLIENT_SECRET_PREVIOUS")
         .env_remove("CLIENT_KEYS");
     cmd
+}
+
+/// A verifier from the text of `CLIENT_SECRET` and `CLIENT_KEYS`, as a server reading its
+/// environment builds one.
+#[allow(dead_code)]
+pub(crate) fn verifier(
+    secret: &str,
+    keys: &str,
+) -> Result<client_keys::Verifier, client_keys::ConfigError> {
+    let config = client_keys::Config::from_values(secret, None, Some(keys))?;
+    client_keys::Verifier::from_config(&config)
+}
+
+/// An issuer from the text of `CLIENT_SECRET`.
+#[allow(dead_code)]
+pub(crate) fn issuer(secret: &str) -> Result<client_keys::Issuer, client_keys::ConfigError> {
+    let config = client_keys::Config::from_values(secret, None, None)?;
+    Ok(client_keys::Issuer::new(config.secret()))
 }

@@ -1,8 +1,13 @@
 //! Command-line arguments.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use client_keys::{AccessRequest, Claims};
+
+use crate::failure::Failure;
+use crate::time;
 
 const AFTER_HELP: &str = "\
 Configuration comes from the environment and from .env in the current directory (or
@@ -143,4 +148,65 @@ pub(crate) struct ExchangeArgs {
 
     #[command(flatten)]
     pub(crate) env: EnvFileArg,
+}
+
+/// The claims `--name`, `--scope`, `--meta`, `--expires-in` and `--expires-at` ask for.
+pub(crate) fn claims(args: &IssueArgs) -> Result<Claims, Failure> {
+    let mut claims = Claims::new();
+    if let Some(name) = &args.name {
+        claims = claims.with_name(name.as_str());
+    }
+    for scope in &args.scopes {
+        claims = claims.with_scope(scope.as_str());
+    }
+    for pair in &args.metadata {
+        let (key, value) = pair.split_once('=').ok_or_else(|| {
+            Failure::Usage("a --meta value is not KEY=VALUE (e.g. --meta team=billing)".into())
+        })?;
+        claims = claims.with_metadata(key, value);
+    }
+    if let Some(text) = &args.expires_in {
+        let seconds = time::parse_duration(text).ok_or_else(|| {
+            Failure::Usage(
+                "--expires-in is not a duration: use a number and a unit, s m h d w (e.g. 90d, \
+                 12h, 30m, 45s, 1h30m)"
+                    .into(),
+            )
+        })?;
+        claims = claims.with_expires_in(Duration::from_secs(seconds));
+    }
+    if let Some(text) = &args.expires_at {
+        let at = time::parse_date(text).ok_or_else(|| {
+            Failure::Usage(
+                "--expires-at is not an RFC 3339 date or date-time (e.g. 2027-01-31 or \
+                 2027-01-31T12:00:00Z)"
+                    .into(),
+            )
+        })?;
+        let at =
+            u64::try_from(at).map_err(|_| Failure::Usage("--expires-at is before 1970".into()))?;
+        claims = claims.with_expires_at(at);
+    }
+    claims.validate()?;
+    Ok(claims)
+}
+
+/// The access token `--ttl`, `--session-id` and `--scope` ask for.
+pub(crate) fn access_request(args: &ExchangeArgs) -> Result<AccessRequest, Failure> {
+    let mut request = AccessRequest::new();
+    if let Some(text) = &args.ttl {
+        let ttl = time::parse_duration(text)
+            .filter(|&ttl| (1..=24 * 3600).contains(&ttl))
+            .ok_or_else(|| {
+                Failure::Usage("--ttl is not a duration of at most 24h (e.g. 15m, 2h)".into())
+            })?;
+        request = request.with_ttl(Duration::from_secs(ttl));
+    }
+    if let Some(session_id) = &args.session_id {
+        request = request.with_session_id(session_id.as_str());
+    }
+    for scope in &args.scopes {
+        request = request.with_scope(scope.as_str());
+    }
+    Ok(request)
 }

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use client_keys::{ClaimError, ConfigError, ConfigFileError, TokenKind, VerifyError};
+use client_keys::operator::ConfigFileError;
+use client_keys::{ClaimError, ConfigError, VerifyError};
 
 /// Why the command failed. `Display` never contains a secret or a token.
 #[derive(Debug)]
@@ -77,64 +78,5 @@ impl From<ConfigError> for Failure {
 impl From<ClaimError> for Failure {
     fn from(e: ClaimError) -> Failure {
         Failure::Claim(e)
-    }
-}
-
-/// Replaces anything that looks like a token (`ckey_…`, `ckat_…`) or a secret (48 or more hex
-/// digits in a row) with `[redacted]`: the last line of defence for text that quotes user input
-/// (clap's usage errors do). Key ids (32 hex digits) are kept.
-pub(crate) fn redact(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let token = [
-            TokenKind::ClientKey.prefix(),
-            TokenKind::AccessToken.prefix(),
-        ]
-        .iter()
-        .any(|p| bytes[i..].starts_with(p.as_bytes()));
-        let run =
-            |from: usize, ok: fn(&u8) -> bool| bytes[from..].iter().take_while(|b| ok(b)).count();
-        let skip = if token {
-            5 + run(i + 5, |b| {
-                b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_'
-            })
-        } else {
-            let hex = run(i, u8::is_ascii_hexdigit);
-            let starts_word = i == 0 || !bytes[i - 1].is_ascii_hexdigit();
-            if hex >= 48 && starts_word { hex } else { 0 }
-        };
-        if skip > 0 {
-            out.push_str("[redacted]");
-            i += skip;
-        } else {
-            // Copy one character (text is UTF-8; `i` is on a character boundary).
-            let ch = text[i..].chars().next().unwrap_or_default();
-            out.push(ch);
-            i += ch.len_utf8();
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn redacts_tokens_and_secrets_but_not_key_ids() {
-        let id = "3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e";
-        let secret = "ab".repeat(32);
-        let text = format!(
-            "error: unexpected argument 'ckey_AQFW-Xf1_abc' and {secret}; key {id} ok; \
-             'ckat_x' é"
-        );
-        assert_eq!(
-            redact(&text),
-            format!(
-                "error: unexpected argument '[redacted]' and [redacted]; key {id} ok; '[redacted]' é"
-            )
-        );
     }
 }

@@ -283,8 +283,8 @@ pub enum CommitStage {
 /// value is dropped or committed.
 ///
 /// ```no_run
-/// # fn main() -> Result<(), client_keys::EnvFileError> {
-/// use client_keys::EnvFile;
+/// # fn main() -> Result<(), client_keys::operator::EnvFileError> {
+/// use client_keys::operator::EnvFile;
 ///
 /// let mut env = EnvFile::open(".env")?;
 /// let keys = env.get("CLIENT_KEYS").unwrap_or("").to_owned();

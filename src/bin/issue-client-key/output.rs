@@ -1,0 +1,233 @@
+//! What the commands print: JSON documents on stdout (one way, serde), and the operator's
+//! next steps on stderr.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use client_keys::operator::{Initialized, Revoked, Rotated};
+use client_keys::{
+    AccessToken, Claims, ClientSecret, Inspection, IssuedKey, KeyId, TokenKind, VerifiedKey,
+};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::failure::Failure;
+use crate::time::format_unix;
+
+/// `{"key_id": ..., "key_access_token": ...}`.
+pub(crate) fn issued(issued: &IssuedKey) -> Result<(), Failure> {
+    #[derive(Serialize)]
+    struct Issued<'a> {
+        key_id: String,
+        key_access_token: &'a str,
+    }
+    print_json(&Issued {
+        key_id: issued.key_id().to_string(),
+        key_access_token: issued.token().expose_secret(),
+    })
+}
+
+/// `{"access_token": ..., "expires_in": N, "token_type": "Bearer"}`, as RFC 6749 §5.1.
+pub(crate) fn access(access: &AccessToken) -> Result<(), Failure> {
+    #[derive(Serialize)]
+    struct Access<'a> {
+        access_token: &'a str,
+        expires_in: u64,
+        token_type: &'a str,
+    }
+    print_json(&Access {
+        access_token: access.token().expose_secret(),
+        expires_in: access.expires_in(),
+        token_type: access.token_type(),
+    })
+}
+
+/// A fresh `CLIENT_SECRET`, alone on its line.
+pub(crate) fn secret(secret: &ClientSecret) -> Result<(), Failure> {
+    let mut line = Zeroizing::new(String::with_capacity(65));
+    line.push_str(&secret.to_hex());
+    line.push('\n');
+    write_stdout(&line)
+}
+
+/// The key's id and claims, as `verify` prints them.
+#[derive(Serialize)]
+struct KeyJson<'a> {
+    expires_at: Option<String>,
+    key_id: String,
+    kind: &'static str,
+    metadata: BTreeMap<&'a str, &'a str>,
+    name: Option<&'a str>,
+    scopes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_id: Option<&'a str>,
+}
+
+impl<'a> KeyJson<'a> {
+    fn new(key_id: KeyId, kind: TokenKind, claims: &'a Claims) -> KeyJson<'a> {
+        KeyJson {
+            expires_at: claims.expires_at().map(format_unix),
+            key_id: key_id.to_string(),
+            kind: match kind {
+                TokenKind::AccessToken => "access_token",
+                _ => "client_key",
+            },
+            metadata: claims
+                .metadata()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            name: claims.name(),
+            scopes: claims.scopes(),
+            session_id: claims.session_id(),
+        }
+    }
+}
+
+pub(crate) fn verified(key: &VerifiedKey) -> Result<(), Failure> {
+    print_json(&KeyJson::new(key.key_id(), key.kind(), key.claims()))
+}
+
+pub(crate) fn inspected(found: &Inspection) -> Result<(), Failure> {
+    #[derive(Serialize)]
+    struct Inspected<'a> {
+        #[serde(flatten)]
+        key: KeyJson<'a>,
+        in_client_keys: Option<bool>,
+        expired: bool,
+        minted_under: String,
+    }
+    print_json(&Inspected {
+        key: KeyJson::new(found.key_id(), found.kind(), found.claims()),
+        in_client_keys: found.in_allowlist(),
+        expired: found.is_expired(),
+        minted_under: match found.secret_index() {
+            0 => "CLIENT_SECRET".to_owned(),
+            n => format!("CLIENT_SECRET_PREVIOUS entry {n}"),
+        },
+    })
+}
+
+pub(crate) fn after_issue(key_id: KeyId, saved_to: Option<&Path>) {
+    match saved_to {
+        Some(path) => {
+            eprintln!(
+                "Saved key_id {key_id} to CLIENT_KEYS in {}.",
+                path.display()
+            );
+            if client_keys::Variable::ClientKeys.is_set_in_environment() {
+                eprintln!(
+                    "warning: CLIENT_KEYS is also set in the environment, which wins over the \
+                     file: add the key_id there too"
+                );
+            }
+            eprintln!(
+                "Next: reload or restart the servers that read it, then hand the \
+                 key_access_token to the client over a secure channel."
+            );
+        }
+        None => eprintln!(
+            "Next: add the key_id to CLIENT_KEYS (e.g. `CLIENT_KEYS=\"..., {key_id}\"`) or mint \
+             with --save, then hand the key_access_token to the client over a secure channel."
+        ),
+    }
+    eprintln!(
+        "The token cannot be shown again: if it is lost, issue a new key and revoke this one."
+    );
+}
+
+pub(crate) fn after_init(done: &Initialized, path: &Path, readable_by_others: bool) {
+    let path = path.display();
+    if done.created {
+        eprintln!(
+            "Created {path} (mode 0600) with a fresh CLIENT_SECRET (secret id {}) and an empty \
+             CLIENT_KEYS.",
+            done.secret_id
+        );
+    } else {
+        let keys = if done.added_client_keys {
+            " and an empty CLIENT_KEYS"
+        } else {
+            ""
+        };
+        eprintln!(
+            "Added a fresh CLIENT_SECRET (secret id {}){keys} to {path}; the rest of the file is \
+             unchanged.",
+            done.secret_id
+        );
+    }
+    if readable_by_others {
+        eprintln!(
+            "warning: {path} now holds CLIENT_SECRET and is readable by group or others: run \
+             `chmod 600 {path}`"
+        );
+    }
+    eprintln!(
+        "Next: `issue-client-key --save --name CLIENT` mints a key and adds its id to \
+         CLIENT_KEYS. Keep {path} out of version control."
+    );
+}
+
+pub(crate) fn after_revoke(revoked: &Revoked, path: &Path) {
+    let path = path.display();
+    println!(
+        "revoked {} (removed from CLIENT_KEYS in {path}; {} key(s) remain)",
+        revoked.entry, revoked.remaining
+    );
+    if revoked.token_kind == Some(TokenKind::AccessToken) {
+        eprintln!(
+            "That was an access token: its parent client key {} was revoked, and with it every \
+             access token exchanged for it.",
+            revoked.entry
+        );
+    }
+    eprintln!(
+        "Reload or restart the servers that read {path} for the revocation to take effect (the \
+         example server reloads on SIGHUP)."
+    );
+}
+
+pub(crate) fn after_rotate(done: &Rotated, path: &Path) {
+    eprintln!(
+        "Rotated CLIENT_SECRET in {path}: new keys are minted under secret id {new}.\n\
+         The old secret (id {old}) is now first in CLIENT_SECRET_PREVIOUS ({n} secret(s) there): \
+         keys minted under it keep verifying until you remove it from CLIENT_SECRET_PREVIOUS.\n\
+         Next: reload or restart your servers, issue new keys to clients (`issue-client-key \
+         --save`), revoke their old ones, then remove the old secret from \
+         CLIENT_SECRET_PREVIOUS.",
+        path = path.display(),
+        new = done.new_secret_id,
+        old = done.old_secret_id,
+        n = done.previous_secrets,
+    );
+}
+
+pub(crate) fn warn_readable(path: &Path) {
+    let path = path.display();
+    eprintln!(
+        "warning: {path} holds CLIENT_SECRET and is readable by group or others: run `chmod 600 \
+         {path}`"
+    );
+}
+
+/// Writes one JSON document and a newline through a buffer that is wiped afterwards (it may
+/// hold a token).
+fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+    let mut buffer = Zeroizing::new(Vec::with_capacity(256));
+    serde_json::to_writer(&mut *buffer, value)
+        .map_err(|e| Failure::Io(format!("cannot write JSON: {e}")))?;
+    buffer.push(b'\n');
+    write_bytes(&buffer)
+}
+
+pub(crate) fn write_stdout(text: &str) -> Result<(), Failure> {
+    write_bytes(text.as_bytes())
+}
+
+fn write_bytes(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Io(format!("cannot write to stdout: {e}")))
+}
