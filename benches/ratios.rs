@@ -13,10 +13,11 @@ use std::time::{Duration, Instant};
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce};
 use aes_gcm::{Aes256Gcm, Key};
+use client_keys::Issuer;
 
 mod common;
 
-use common::{Alternatives, SECRET, allowlist_text, flip_one_char, sample_keys};
+use common::{Alternatives, allowlist_text, flip_one_char, sample_keys};
 
 /// A function under test: its name and a closure running it `n` times.
 type Case<'a> = (&'static str, Box<dyn FnMut(u64) + 'a>);
@@ -26,15 +27,15 @@ fn main() {
     let rounds = if timing { 400 } else { 3 };
     let batch = Duration::from_micros(if timing { 800 } else { 10 });
 
-    let issuer = common::issuer(SECRET).expect("issuer");
+    let issuer = Issuer::new(&common::secret());
     let (plain, with_claims) = sample_keys(&issuer);
     let token = plain.token().expose_secret().to_owned();
     let claims_token = with_claims.token().expose_secret().to_owned();
     let tampered = flip_one_char(&token);
     let garbage = "x".repeat(1 << 20);
     let listed = [plain.key_id(), with_claims.key_id()];
-    let few = common::verifier(SECRET, &allowlist_text(1, &listed)).expect("verifier");
-    let many = common::verifier(SECRET, &allowlist_text(100_000 - 2, &listed)).expect("verifier");
+    let few = common::verifier(&allowlist_text(1, &listed));
+    let many = common::verifier(&allowlist_text(100_000 - 2, &listed));
     assert_eq!(many.allowlist().len(), 100_000);
 
     let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from([7u8; 32]));

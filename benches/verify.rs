@@ -83,9 +83,8 @@ fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
     let header = format!("Bearer {plain_token}");
 
     let ids = [plain.key_id(), with_claims.key_id()];
-    let few = common::verifier(SECRET, &allowlist_text(1, &ids)).expect("verifier");
-    let many =
-        common::verifier(SECRET, &allowlist_text(MANY_IDS - ids.len(), &ids)).expect("verifier");
+    let few = common::verifier(&allowlist_text(1, &ids));
+    let many = common::verifier(&allowlist_text(MANY_IDS - ids.len(), &ids));
     assert_eq!(few.allowlist().len(), 3);
     assert_eq!(many.allowlist().len(), MANY_IDS);
     assert!(few.verify(&plain_token).is_ok());
@@ -106,12 +105,8 @@ fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
         .iter()
         .map(|k| k.token().expose_secret().to_owned())
         .collect();
-    let many_spread = common::verifier(
-        SECRET,
-        &allowlist_text(MANY_IDS - spread_ids.len(), &spread_ids),
-    )
-    .expect("verifier");
-    let few_spread = common::verifier(SECRET, &allowlist_text(0, &spread_ids[..3])).expect("v");
+    let many_spread = common::verifier(&allowlist_text(MANY_IDS - spread_ids.len(), &spread_ids));
+    let few_spread = common::verifier(&allowlist_text(0, &spread_ids[..3]));
     assert!(spread_tokens.iter().all(|t| many_spread.verify(t).is_ok()));
 
     // The alternatives, each with the key id inside and a set lookup after.
@@ -173,7 +168,7 @@ fn bench_verify<M: Measurement>(c: &mut Criterion<M>) {
 
 /// The sub-steps of `Verifier::verify` for a plain key, each alone.
 fn bench_steps<M: Measurement>(c: &mut Criterion<M>) {
-    let issuer = common::issuer(SECRET).expect("issuer");
+    let issuer = Issuer::new(&common::secret());
     let plain = issuer.issue(&Claims::new()).expect("issue");
     let token = plain.token().expose_secret().to_owned();
     let encoded = &token.as_bytes()[5..];

@@ -8,7 +8,7 @@ use crate::token::claims::{Claims, now_unix};
 use crate::token::key_id::KeyId;
 use crate::token::keys::Keyring;
 use crate::token::secret::ClientSecret;
-use crate::token::{self, TokenKind, payload};
+use crate::token::{TokenKind, payload};
 
 /// Decrypts tokens with the secrets alone, without enforcing expiry or the allowlist.
 ///
@@ -83,10 +83,12 @@ impl Inspector {
     /// # Errors
     /// As [`Inspector::inspect`].
     pub fn inspect_at(&self, token: &str, now: u64) -> Result<Inspection, VerifyError> {
-        let (kind, secret_index, key_id, claims) = token::open(token, &self.keyring, |o| {
-            let (key_id, claims) = payload::decode(o.kind, o.plaintext)?;
-            Ok((o.kind, o.secret_index, key_id, claims))
-        })?;
+        let payload::Opened {
+            kind,
+            secret_index,
+            key_id,
+            claims,
+        } = payload::open(token, &self.keyring)?;
         Ok(Inspection {
             kind,
             in_allowlist: self.allowlist.as_ref().map(|list| list.contains(&key_id)),

@@ -12,7 +12,7 @@ use crate::token::claims::{Claims, now_unix};
 use crate::token::key_id::KeyId;
 use crate::token::keys::{Keyring, SecretKeys};
 use crate::token::secret::ClientSecret;
-use crate::token::{self, Malformed, TokenKind, payload};
+use crate::token::{Malformed, TokenKind, payload};
 
 /// The longest lifetime an access token can have: 24 hours. A verifier refuses an access token
 /// that expires later than this (or its own, shorter, maximum) from now.
@@ -202,10 +202,12 @@ impl Verifier {
         accept: Accept,
         now: u64,
     ) -> Result<(VerifiedKey, &SecretKeys), VerifyError> {
-        let (kind, secret_index, key_id, claims) = token::open(token, &self.inner.keyring, |o| {
-            let (key_id, claims) = payload::decode(o.kind, o.plaintext)?;
-            Ok((o.kind, o.secret_index, key_id, claims))
-        })?;
+        let payload::Opened {
+            kind,
+            secret_index,
+            key_id,
+            claims,
+        } = payload::open(token, &self.inner.keyring)?;
         if !accept.contains(kind) {
             return Err(VerifyError::WrongKind {
                 key_id,

@@ -126,23 +126,15 @@ proptest! {
     }
 }
 
+/// Catches a random source that repeats (a constant, a short cycle, a fork-shared state). Ten
+/// thousand draws are plenty: a collision among them by chance has probability about 2^-70
+/// for the 96-bit nonces, so any repeat here is a broken generator.
 #[test]
-fn a_token_from_another_secret_names_an_unknown_secret() {
-    let (issuer, _, _) = setup("");
-    let issued = issuer.issue(&Claims::new()).expect("mints");
-    let (_, other, _) = setup(&issued.key_id().to_string());
-    assert_eq!(
-        other.verify(issued.token().expose_secret()),
-        Err(VerifyError::UnknownSecret)
-    );
-}
-
-#[test]
-fn a_hundred_thousand_mints_give_distinct_ids_and_nonces() {
+fn ten_thousand_mints_give_distinct_ids_and_nonces() {
     let (issuer, _, _) = setup("");
     let mut ids = HashSet::new();
     let mut nonces = HashSet::new();
-    for _ in 0..100_000 {
+    for _ in 0..10_000 {
         let issued = issuer.issue(&Claims::new()).expect("mints");
         assert!(ids.insert(issued.key_id()));
         // Characters 13..29 of a plain token encode the nonce (body bytes 6..18).

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::hint::black_box;
 
-use client_keys::{Claims, IssuedKey, Issuer, KeyId};
+use client_keys::{Allowlist, Claims, ClientSecret, IssuedKey, Issuer, KeyId, Verifier};
 
 pub(crate) const SECRET: &str = "8f1d6a3c2b4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e";
 
@@ -122,19 +122,12 @@ impl Alternatives {
     }
 }
 
-/// A verifier from the text of `CLIENT_SECRET` and `CLIENT_KEYS`, as a server builds one.
-#[allow(dead_code)]
-pub(crate) fn verifier(
-    secret: &str,
-    keys: &str,
-) -> Result<client_keys::Verifier, client_keys::ConfigError> {
-    let config = client_keys::Config::from_values(secret, None, Some(keys))?;
-    client_keys::Verifier::from_config(&config)
+/// [`SECRET`], parsed.
+pub(crate) fn secret() -> ClientSecret {
+    SECRET.parse().expect("a valid secret")
 }
 
-/// An issuer from the text of `CLIENT_SECRET`.
-#[allow(dead_code)]
-pub(crate) fn issuer(secret: &str) -> Result<client_keys::Issuer, client_keys::ConfigError> {
-    let config = client_keys::Config::from_values(secret, None, None)?;
-    Ok(client_keys::Issuer::new(config.secret()))
+/// A verifier of [`SECRET`] whose `CLIENT_KEYS` is `keys`.
+pub(crate) fn verifier(keys: &str) -> Verifier {
+    Verifier::new(&secret(), Allowlist::parse(keys))
 }

@@ -199,6 +199,9 @@ impl ConfigFile {
     ///
     /// Creates the file with mode 0600 if needed, and otherwise keeps everything in it.
     /// Refuses, changing nothing, if the file already has a `CLIENT_SECRET`.
+    ///
+    /// # Errors
+    /// [`ConfigFileError::AlreadyInitialized`], or the file cannot be read, parsed or written.
     pub fn init(&self) -> Result<Initialized, ConfigFileError> {
         let mut file = EnvFile::open(&self.path)?;
         if file.get(CLIENT_SECRET).is_some() {
@@ -224,6 +227,9 @@ impl ConfigFile {
     /// Appends `key_id` to `CLIENT_KEYS` (creating the variable if absent), keeping the
     /// existing entries and their order, separated by `, `. Saving an id that is already
     /// listed changes nothing.
+    ///
+    /// # Errors
+    /// The file cannot be read, parsed or written, or defines `CLIENT_KEYS` twice.
     pub fn save_key_id(&self, key_id: KeyId) -> Result<(), ConfigFileError> {
         let mut file = EnvFile::open(&self.path)?;
         let current = file.get(CLIENT_KEYS).unwrap_or_default();
@@ -241,6 +247,9 @@ impl ConfigFile {
 
     /// Removes `entry` (a key id in either case, or any other listed id) from `CLIENT_KEYS`,
     /// every occurrence of it, keeping the other entries in order.
+    ///
+    /// # Errors
+    /// [`ConfigFileError::NotListed`], or the file cannot be read, parsed or written.
     pub fn revoke(&self, entry: &str) -> Result<Revoked, ConfigFileError> {
         let entry = entry.trim();
         let mut file = EnvFile::open(&self.path)?;
@@ -291,6 +300,10 @@ impl ConfigFile {
     /// Keys minted under the old secret keep verifying while it stays in
     /// `CLIENT_SECRET_PREVIOUS`. Refuses if the file has no valid `CLIENT_SECRET` or a
     /// malformed previous secret (so garbage is never carried along).
+    ///
+    /// # Errors
+    /// [`ConfigFileError::NoSecret`], [`ConfigFileError::InvalidSecret`], or the file cannot
+    /// be read, parsed or written.
     pub fn rotate(&self) -> Result<Rotated, ConfigFileError> {
         let mut file = EnvFile::open(&self.path)?;
         let invalid = |source| ConfigFileError::InvalidSecret {

@@ -173,6 +173,9 @@ impl Claims {
     }
 
     /// Checks every limit, and the total size, without encoding.
+    ///
+    /// # Errors
+    /// The first claim that breaks a limit, or [`ClaimError::TooLarge`].
     pub fn validate(&self) -> Result<(), ClaimError> {
         if self
             .expires_at

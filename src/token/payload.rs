@@ -7,7 +7,32 @@ use zeroize::Zeroizing;
 
 use crate::token::claims::Claims;
 use crate::token::key_id::{KEY_ID_LEN, KeyId};
-use crate::token::{Malformed, TokenKind};
+use crate::token::keys::Keyring;
+use crate::token::{Malformed, OpenError, TokenKind};
+
+/// A token that decrypted and whose plaintext follows the format.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    pub(crate) kind: TokenKind,
+    /// Which secret of the keyring opened it (0 = current).
+    pub(crate) secret_index: usize,
+    pub(crate) key_id: KeyId,
+    pub(crate) claims: Claims,
+}
+
+/// Decrypts `token` with `keyring` and decodes its plaintext: the common first half of
+/// verifying and inspecting.
+pub(crate) fn open(token: &str, keyring: &Keyring) -> Result<Opened, OpenError> {
+    crate::token::open(token, keyring, |o| {
+        let (key_id, claims) = decode(o.kind, o.plaintext)?;
+        Ok(Opened {
+            kind: o.kind,
+            secret_index: o.secret_index,
+            key_id,
+            claims,
+        })
+    })
+}
 
 /// Encodes the plaintext of a token; `claims` must have passed [`Claims::validate`].
 pub(crate) fn encode(key_id: KeyId, claims: &Claims) -> Zeroizing<Vec<u8>> {
