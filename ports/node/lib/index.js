@@ -1,0 +1,17 @@
+'use strict';
+
+// Verify client keys (`ckey_…`) and access tokens (`ckat_…`) of client-keys format v1.
+//
+//   const { Verifier, middleware } = require('client-keys');
+//   const verifier = Verifier.fromEnv();        // CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS
+//   app.use(middleware({ verifier }));          // req.clientKey
+
+const { ConfigError, VerifyError } = require('./errors');
+const { Verifier, VerifiedKey, CLIENT_KEY, ACCESS_TOKEN, MAX_TOKEN_LEN } = require('./verifier');
+const { bearerToken } = require('./authorization');
+const { middleware, verifyRequest } = require('./http');
+
+module.exports = {
+  Verifier, VerifiedKey, VerifyError, ConfigError, bearerToken, middleware, verifyRequest,
+  CLIENT_KEY, ACCESS_TOKEN, MAX_TOKEN_LEN,
+};

@@ -1,0 +1,26 @@
+"""Verify client keys (`ckey_…`) and access tokens (`ckat_…`) of client-keys format v1.
+
+    from client_keys import Verifier, VerifyError
+
+    verifier = Verifier.from_env()          # CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS
+    try:
+        key = verifier.verify(token)
+    except VerifyError as e:
+        log.warning("refused: %s", e)       # e.reason: malformed, expired, ... never the token
+    else:
+        key.key_id, key.scopes, key.metadata
+
+Middleware: `client_keys.wsgi.ClientKeyMiddleware`, `client_keys.asgi.ClientKeyMiddleware`.
+"""
+
+from .authorization import bearer_token
+from .errors import (EXPIRED, FORGED, INVALID_HEADER, KEY_NOT_ALLOWED, MALFORMED, NOT_BEARER,
+                     UNKNOWN_SECRET, WRONG_KIND, ConfigError, VerifyError)
+from .verifier import ACCESS_TOKEN, CLIENT_KEY, MAX_TOKEN_LEN, VerifiedKey, Verifier
+
+__all__ = [
+    "Verifier", "VerifiedKey", "VerifyError", "ConfigError", "bearer_token",
+    "CLIENT_KEY", "ACCESS_TOKEN", "MAX_TOKEN_LEN",
+    "MALFORMED", "UNKNOWN_SECRET", "FORGED", "WRONG_KIND", "EXPIRED", "KEY_NOT_ALLOWED",
+    "NOT_BEARER", "INVALID_HEADER",
+]

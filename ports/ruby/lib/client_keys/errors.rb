@@ -1,0 +1,31 @@
+# frozen_string_literal: true
+
+module ClientKeys
+  # The configuration is unusable. The message names the variable and the fix, never a value.
+  class ConfigError < StandardError; end
+
+  # A token (or an Authorization header) was refused. None of this ever holds a token or secret.
+  #
+  # For the operator: #reason is a Symbol (:malformed, :unknown_secret, :forged, :wrong_kind,
+  # :expired, :key_not_allowed; :not_bearer and :invalid_header for the header), #message a
+  # sentence for the log, #key_id the key the token belongs to when it decrypted. A server
+  # answers every token refusal with the same 401.
+  class VerifyError < StandardError
+    attr_reader :reason, :key_id, :description
+
+    def initialize(reason, message, key_id: nil, description: nil)
+      super(message)
+      @reason = reason
+      @key_id = key_id
+      @description = description # :invalid_header only: the syntax problem, safe to show
+    end
+
+    def self.malformed(why)
+      new(:malformed, "malformed token: #{why}")
+    end
+
+    def self.invalid_header(why)
+      new(:invalid_header, "malformed Authorization header: #{why}", description: why)
+    end
+  end
+end
