@@ -56,8 +56,9 @@ fn valid_vectors_verify_to_their_claims() {
             )
             .expect("config");
             let verifier = Verifier::from_config(&config).expect("verifier");
+            let now = case["now"].as_u64().expect("now");
             let key = verifier
-                .verify(case["token"].as_str().expect("token"))
+                .verify_at(case["token"].as_str().expect("token"), now)
                 .unwrap_or_else(|e| panic!("{desc}: {e}"));
             let claims = &case["claims"];
             assert_eq!(key.kind(), kind, "{desc}");
@@ -96,8 +97,9 @@ fn invalid_vectors_fail_for_their_stated_reason() {
             )
             .expect("verifier");
             let token = case["token"].as_str().expect("token");
+            let now = case["now"].as_u64().expect("now");
             let err = verifier
-                .verify(token)
+                .verify_at(token, now)
                 .err()
                 .unwrap_or_else(|| panic!("{desc}: accepted"));
             assert_eq!(

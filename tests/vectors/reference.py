@@ -16,7 +16,6 @@ import json
 import os
 import re
 import sys
-import time
 import unicodedata
 
 from cryptography.exceptions import InvalidTag
@@ -227,6 +226,7 @@ K2 = "3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e"
 N1 = "000000000000000000000001"
 N2 = "a1a2a3a4a5a6a7a8a9aaabac"
 FAR = 4102444800  # 2100-01-01T00:00:00Z
+NOW = 1800000000  # 2027-01-15T08:00:00Z: the time every case is verified at
 EMPTY = {"expires_at": None, "name": None, "scopes": [], "metadata": {}, "session_id": None}
 
 
@@ -313,7 +313,7 @@ def generate_client_keys():
     return {
         "format": "client-keys token v1, client key (ckey_)",
         "spec": "docs/FORMAT.md",
-        "valid": valid,
+        "valid": [{**case, "now": NOW} for case in valid],
         "invalid": reject_all(invalid),
     }
 
@@ -322,9 +322,9 @@ def reject_all(invalid):
     """Each case with the error the reference verifier gives (S1, CLIENT_KEYS=K1)."""
     cases = []
     for desc, token in invalid:
-        case = dict(desc=desc, secret=S1, client_keys=K1, token=token)
+        case = dict(desc=desc, secret=S1, client_keys=K1, token=token, now=NOW)
         try:
-            verify(token, [h(S1)], parse_allowlist(K1), int(time.time()))
+            verify(token, [h(S1)], parse_allowlist(K1), NOW)
             raise SystemExit(f"invalid vector {desc!r} verifies")
         except Reject as e:
             case["error"] = e.kind
@@ -375,15 +375,15 @@ def generate_access_tokens():
     return {
         "format": "client-keys token v1, access token (ckat_)",
         "spec": "docs/FORMAT.md",
-        "valid": valid,
+        "valid": [{**case, "now": NOW} for case in valid],
         "invalid": reject_all(invalid),
     }
 
 
 def check(doc, kind):
     failures = 0
-    now = int(time.time())
     for case in doc["valid"]:
+        now = case["now"]
         secret = h(case["secret"].lower())
         if kind == CLIENT_KEY:
             token = mint(secret, h(case["key_id"]), h(case["nonce"]), case["claims"])
@@ -399,6 +399,7 @@ def check(doc, kind):
             failures += 1
             print(f"FAIL valid: {case['desc']}")
     for case in doc["invalid"]:
+        now = case["now"]
         try:
             verify(case["token"], [h(case["secret"])], parse_allowlist(case["client_keys"]), now)
             got = "accepted"
