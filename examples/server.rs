@@ -32,7 +32,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use client_keys::{
     AccessIssuer, AccessRequest, Authenticated, ClientKeyLayer, ExchangeError, RequireScope,
-    SharedVerifier,
+    SharedVerifier, Verifier,
 };
 use serde_json::{Value, json};
 
@@ -81,7 +81,11 @@ pub(crate) async fn main() {
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {
-    let verifier = SharedVerifier::from_env()?;
+    // Access tokens from /auth/token live at most DEFAULT_MAX_ACCESS_TTL: refuse any that claim
+    // to live longer (only a holder of the secret could mint one).
+    let verifier = SharedVerifier::new(
+        Verifier::from_env()?.with_max_access_ttl(client_keys::limits::DEFAULT_MAX_ACCESS_TTL),
+    );
     #[cfg(unix)]
     reload_on_sighup(verifier.clone())?;
 

@@ -273,6 +273,14 @@ impl Verifier {
         self.verify(bearer_token(header_value)?)
     }
 
+    /// `fresh` (a reloaded configuration) with this verifier's policy: the kinds it accepts and
+    /// its longest access-token lifetime, which come from code, not from the variables.
+    pub(crate) fn policy_onto(&self, mut fresh: Verifier) -> Verifier {
+        fresh.accept = self.accept;
+        fresh.max_access_ttl = self.max_access_ttl;
+        fresh
+    }
+
     /// The allowlist this verifier enforces.
     #[must_use]
     pub fn allowlist(&self) -> &Allowlist {

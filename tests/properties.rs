@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use client_keys::{Claims, ClientSecret, Issuer, Verifier, VerifyError};
+use client_keys::{Claims, ClientSecret, Issuer, Verifier};
 use proptest::prelude::*;
 
 const BASE64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -24,6 +24,10 @@ use crate::token::claims::is_scope;
 use crate::token::key_id::KeyId;
 use crate::verify::VerifiedKey;
 
+/// The `tracing` target of every event the middleware makes: stable whatever the module layout,
+/// so that a log filter such as `client_keys::middleware=debug` keeps working.
+const LOG_TARGET: &str = "client_keys::middleware";
+
 /// The future of the services below: the inner service's, or an immediate refusal.
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -168,6 +172,7 @@ where
             Ok(key) => {
                 // DEBUG: one line per accepted request at INFO costs more than verifying it.
                 tracing::debug!(
+                    target: LOG_TARGET,
                     key_id = %key.key_id(),
                     kind = %key.kind(),
                     name = key.name(),
@@ -186,6 +191,7 @@ where
             }
             Err(refused) => {
                 tracing::warn!(
+                    target: LOG_TARGET,
                     status = refused.status().as_u16(),
                     error = refused.code(),
                     reason = %refused.reason,
@@ -296,6 +302,7 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let Some(key) = request.extensions().get::<VerifiedKey>() else {
             tracing::error!(
+                target: LOG_TARGET,
                 status = 500,
                 reason = "RequireScope is used without a ClientKeyLayer in front of it",
                 method = %request.method(),
@@ -308,6 +315,7 @@ where
             return Box::pin(self.inner.call(request));
         }
         tracing::warn!(
+            target: LOG_TARGET,
             status = 403,
             error = "insufficient_scope",
             reason = "the key does not have the required scope",
@@ -362,6 +370,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
             Some(key) => Ok(Authenticated(key.clone())),
             None => {
                 tracing::error!(
+                    target: LOG_TARGET,
                     status = 500,
                     reason = "the Authenticated extractor is used on a route without a ClientKeyLayer",
                     method = %parts.method,

@@ -95,7 +95,8 @@ impl SharedVerifier {
         self.slot.store(Arc::new(verifier));
     }
 
-    /// Reads the configuration again, as [`Verifier::from_env`] does, and stores it.
+    /// Reads the configuration again, as [`Verifier::from_env`] does, and stores it with the
+    /// current verifier's policy ([`Verifier::accepting`], [`Verifier::with_max_access_ttl`]).
     ///
     /// On error the current verifier stays in place, and the error names the variable and the
     /// fix. Only the `.env` file can change while a process runs: a variable set in the process
@@ -104,7 +105,8 @@ impl SharedVerifier {
     /// # Errors
     /// As [`Verifier::from_env`]; the current verifier stays in place.
     pub fn reload_from_env(&self) -> Result<(), ConfigError> {
-        self.store(Verifier::from_env()?);
+        let fresh = Verifier::from_env()?;
+        self.store(self.slot.load().policy_onto(fresh));
         Ok(())
     }
 }
@@ -169,6 +171,30 @@ mod tests {
                 .key_id(),
             issued.key_id()
         );
+    }
+
+    #[test]
+    fn a_reload_keeps_the_verifiers_policy() {
+        let dir = std::env::temp_dir().join(format!("ck-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let issued = Issuer::new(&secret()).issue(&Claims::new()).expect("mints");
+        std::fs::write(
+            dir.join(".env"),
+            format!("CLIENT_SECRET={SECRET}\nCLIENT_KEYS={}\n", issued.key_id()),
+        )
+        .expect("writes");
+        let access_only =
+            verifier("").accepting(crate::Accept::Only(crate::TokenKind::AccessToken));
+        let shared = SharedVerifier::new(access_only);
+        let fresh =
+            Verifier::from_config(&crate::Config::from_env_file(dir.join(".env")).expect("loads"))
+                .expect("verifier");
+        shared.store(shared.load().policy_onto(fresh));
+        assert!(matches!(
+            shared.verify(issued.token().expose_secret()),
+            Err(VerifyError::WrongKind { .. })
+        ));
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[test]

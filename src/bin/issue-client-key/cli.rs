@@ -21,7 +21,7 @@ Exit codes: 0 success, 1 token rejected (verify, inspect, exchange) or key id no
 
 /// Mint long-lived API keys for server-to-server clients, with no database.
 ///
-/// With no command, mints one key: prints {"key_id": ..., "key_access_token": ...} on
+/// With no command, mints one key: prints {"key_id":"...","key_access_token":"..."} on
 /// stdout. Add the key_id to CLIENT_KEYS (or pass --save) and hand the token to the client:
 /// it cannot be shown again.
 #[derive(Debug, Parser)]
