@@ -1,5 +1,5 @@
 //! The example server's protected `GET /apps` against the same route without the middleware
-//! (issue 6, target 7), for `scripts/bench-server.sh`.
+//! (performance target 7), for `scripts/bench-server.sh`.
 //!
 //! One process, one tokio runtime (as `#[tokio::main]` makes it), two listeners on 127.0.0.1:
 //! - "with": `examples/server.rs`'s own router (`app`), where `GET /apps` sits behind

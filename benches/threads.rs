@@ -1,4 +1,4 @@
-//! Throughput of `Verifier::verify` on 2 threads against 1 (issue 6, target 5).
+//! Throughput of `Verifier::verify` on 2 threads against 1 (performance target 5).
 //!
 //! `cargo bench -p client-keys-benches --bench threads`. Each thread verifies a fixed number of tokens on its own clone
 //! of one verifier; the ratio is `2 × t(1 thread) / t(2 threads)`, 2.0 being perfect scaling. The

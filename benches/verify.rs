@@ -1,7 +1,7 @@
 //! Verification cost against its floor and its alternatives, measured side by side in one run.
 //!
 //! `cargo bench -p client-keys-benches --bench verify`, then `python3 scripts/perf-ratios.py` for the table in
-//! `docs/PERFORMANCE.md`. Every target of issue 6 is a ratio between two functions of the group
+//! `docs/PERFORMANCE.md`. Every performance target (docs/PERFORMANCE.md) is a ratio between two functions of the group
 //! `verify`, which criterion runs back to back; the group `steps` times the sub-steps of
 //! `Verifier::verify` to explain where the time over the floor goes. Nothing here asserts a
 //! time: absolute figures on a shared machine mean little.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6, target 6: minting one key with `issue-client-key` (reading .env) against
+# Performance target 6: minting one key with `issue-client-key` (reading .env) against
 # `openssl rand -hex 32`, side by side with hyperfine. Writes target/perf/cli.json.
 #
 #   scripts/bench-cli.sh            # builds the release binary first

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6, target 7: requests per second of the example server's protected `GET /apps` (valid
+# Performance target 7: requests per second of the example server's protected `GET /apps` (valid
 # token, ClientKeyLayer, the example's logging) against the same handler without the
 # middleware, on 127.0.0.1, with wrk. A third route, the bare handler behind ClientKeyLayer
 # alone, tells the layer's own cost apart. Bounded: ROUNDS x 3 runs of DURATION seconds, the

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 6: the table of figures and ratios for docs/PERFORMANCE.md.
+"""The table of figures and ratios for docs/PERFORMANCE.md.
 
 Reads what the benchmarks left in the target directory (`$CARGO_TARGET_DIR` or `./target`):
   criterion/verify/*/new/estimates.json   cargo bench -p client-keys-benches --bench verify   (targets 1-4)

@@ -1,4 +1,4 @@
-//! `Verifier::verify` allocates nothing for a plain key, accepted or rejected (issue 6, target 5).
+//! `Verifier::verify` allocates nothing for a plain key, accepted or rejected (performance target 5).
 //!
 //! `allocation_counter` replaces the global allocator in this test binary and counts the
 //! allocations of the current thread only, so the harness's other threads do not disturb it.

@@ -203,6 +203,24 @@ fn init_creates_a_private_file_and_refuses_to_overwrite_a_secret() {
 }
 
 #[test]
+fn a_failed_revoke_repeats_only_key_ids() {
+    let dir = TempDir::new().expect("tempdir");
+    ok(dir.path(), &["init"]);
+    for typed in [
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        "eyJhbGciOiJIUzI1NiJ9.eyJrZXlfaWQiOiJ4In0.c2lnbmF0dXJl",
+        "AQFW-Xf1AAAAAAAAAAAAAAABgIoSSjgfEN0efrRyAZfgbQTTISmRG2wO8tjDMivfdLo",
+    ] {
+        let out = run(dir.path(), &["revoke", typed]);
+        assert_eq!(out.status.code(), Some(1), "{typed}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("not in CLIENT_KEYS"), "{stderr}");
+        assert!(!stderr.contains(typed), "{typed} was repeated: {stderr}");
+    }
+}
+
+#[test]
 fn revoke_by_id_in_any_case_and_not_listed_is_exit_1() {
     let dir = TempDir::new().expect("tempdir");
     ok(dir.path(), &["init"]);

@@ -153,13 +153,21 @@ impl fmt::Display for ConfigFileError {
                 "in {}: {source}; fix it before rotating (nothing was changed)",
                 path.display()
             ),
-            ConfigFileError::NotListed { path, entry } => {
-                write!(
+            // What was typed may be a credential pasted in the wrong place: it is repeated only
+            // when it is a key id.
+            ConfigFileError::NotListed { path, entry } => match entry.parse::<KeyId>() {
+                Ok(key_id) => write!(
                     f,
-                    "{entry} is not in CLIENT_KEYS in {}: nothing to revoke",
+                    "{key_id} is not in CLIENT_KEYS in {}: nothing to revoke",
                     path.display()
-                )
-            }
+                ),
+                Err(_) => write!(
+                    f,
+                    "the given entry (not shown: it is not a key id) is not in CLIENT_KEYS in \
+                     {}: nothing to revoke",
+                    path.display()
+                ),
+            },
         }
     }
 }

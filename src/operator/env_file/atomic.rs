@@ -166,7 +166,6 @@ impl Drop for TempFile {
     }
 }
 
-/// Creates a new, empty temporary file (mode 0600) next to `target`.
 /// The start of the names of `target`'s temporary files: `.env.tmp-` (a dot is added to a
 /// name without one, so that they stay hidden).
 fn temp_prefix(target: &Path) -> std::ffi::OsString {
@@ -216,6 +215,8 @@ pub(super) fn remove_stale_temps(target: &Path, dir: &Path) {
     }
 }
 
+/// Creates a new, empty temporary file (mode 0600) next to `target`, named
+/// `<prefix><pid>-<16 hex digits>`.
 pub(super) fn create_temp(target: &Path, dir: &Path) -> Result<(File, TempFile), EnvFileError> {
     let prefix = temp_prefix(target);
     let mut last_error = None;
