@@ -2,9 +2,50 @@
 
 use std::fmt;
 
-use crate::bearer::InvalidHeader;
 use crate::token::key_id::KeyId;
 use crate::token::{Malformed, OpenError, TokenKind};
+
+/// What is wrong with an `Authorization` header that names the `Bearer` scheme or an invalid one
+/// (RFC 6750 `invalid_request`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidHeader {
+    /// `Bearer` with no token.
+    NoToken,
+    /// More than one token after `Bearer`.
+    MoreThanOneToken,
+    /// The token has a character outside RFC 6750's `b64token`.
+    NotB64token,
+    /// The scheme is not an RFC 7230 token.
+    InvalidScheme,
+    /// A tab.
+    Tab,
+    /// A control character.
+    ControlCharacter,
+    /// A character outside ASCII.
+    NonAscii,
+}
+
+impl InvalidHeader {
+    /// The text of RFC 6750's `error_description` for this problem.
+    pub(crate) const fn description(self) -> &'static str {
+        match self {
+            InvalidHeader::NoToken => "the Bearer scheme has no token",
+            InvalidHeader::MoreThanOneToken => "more than one token after Bearer",
+            InvalidHeader::NotB64token => "the Bearer token is not a b64token",
+            InvalidHeader::InvalidScheme => "the authorization scheme is not a valid token",
+            InvalidHeader::Tab => "a tab in the Authorization header",
+            InvalidHeader::ControlCharacter => "a control character in the Authorization header",
+            InvalidHeader::NonAscii => "a non-ASCII character in the Authorization header",
+        }
+    }
+}
+
+impl fmt::Display for InvalidHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}
 
 /// Why a token or `Authorization` header was refused.
 ///

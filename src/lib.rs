@@ -54,10 +54,10 @@ mod token;
 mod verify;
 
 pub use access::{AccessIssuer, AccessRequest, AccessToken, ExchangeError};
-pub use bearer::{InvalidHeader, bearer_token};
+pub use bearer::bearer_token;
 pub use config::allowlist::Allowlist;
 pub use config::{Config, ConfigError, InvalidSecret, Variable};
-pub use error::VerifyError;
+pub use error::{InvalidHeader, VerifyError};
 pub use http::SharedVerifier;
 #[cfg(feature = "axum")]
 pub use http::{Authenticated, ClientKeyLayer, RequireScope};
