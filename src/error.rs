@@ -119,7 +119,8 @@ impl fmt::Display for VerifyError {
             VerifyError::Expired { key_id, expires_at } => {
                 write!(
                     f,
-                    "token of key_id {key_id} expired at {expires_at} (unix time)"
+                    "token of key_id {key_id} expired at {}",
+                    crate::token::time::Rfc3339(*expires_at)
                 )
             }
             VerifyError::KeyNotAllowed { key_id } => {

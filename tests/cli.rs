@@ -182,6 +182,28 @@ fn expires_in_sets_an_expiry_that_far_ahead() {
     );
 }
 
+#[test]
+fn the_last_second_of_year_9999_is_a_valid_expiry() {
+    let dir = dir_with_env(&format!("CLIENT_SECRET={SECRET}\n"));
+    for (given, shown) in [
+        ("9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"),
+        ("9999-12-31T23:00:00-00:30", "9999-12-31T23:30:00Z"),
+        ("9999-12-31", "9999-12-31T00:00:00Z"),
+    ] {
+        let minted = mint(dir.path(), &["--expires-at", given]);
+        let json = verify_json(dir.path(), &minted.token, &minted.key_id);
+        assert_eq!(json["expires_at"], shown, "{given}");
+    }
+    // One second past the format's range: refused as out of range, not as unparseable.
+    let out = cli(dir.path())
+        .args(["--expires-at", "9999-12-31T23:59:59-00:01"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no later than 9999-12-31"), "{stderr}");
+}
+
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` (what the CLI prints) into unix seconds, independently.
 fn jiff_free_parse(text: &str) -> i64 {
     let n = |r: std::ops::Range<usize>| text[r].parse::<i64>().expect("digits");

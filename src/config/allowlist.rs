@@ -2,10 +2,9 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::hash::BuildHasherDefault;
 use std::str::FromStr;
 
-use crate::token::key_id::{IdentityHasher, KeyId};
+use crate::token::key_id::{KeyId, KeyIdHashBuilder};
 
 /// The parsed `CLIENT_KEYS` allowlist.
 ///
@@ -26,7 +25,7 @@ use crate::token::key_id::{IdentityHasher, KeyId};
 /// ```
 #[derive(Clone, Default)]
 pub struct Allowlist {
-    ids: HashSet<KeyId, BuildHasherDefault<IdentityHasher>>,
+    ids: HashSet<KeyId, KeyIdHashBuilder>,
     legacy: HashSet<Box<str>>,
     duplicates: usize,
 }

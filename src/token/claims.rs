@@ -133,6 +133,13 @@ impl Claims {
         self.expires_at
     }
 
+    /// The expiry as an RFC 3339 UTC date-time (`2027-01-31T12:00:00Z`), if any.
+    #[must_use]
+    pub fn expires_at_rfc3339(&self) -> Option<String> {
+        self.expires_at
+            .map(|at| crate::token::time::Rfc3339(at).to_string())
+    }
+
     /// The name, if any.
     #[must_use]
     pub fn name(&self) -> Option<&str> {

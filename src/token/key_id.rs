@@ -68,35 +68,87 @@ impl fmt::Debug for KeyId {
     }
 }
 
-/// Hashes the first eight bytes only: key ids are uniformly random, and the ones looked up on
-/// the hot path come out of an authenticated decryption, so an attacker cannot choose them.
-/// Paired with the crate's identity hasher this makes an allowlist lookup one multiply-free probe.
+/// Feeds all 16 bytes to the hasher as one `u128`: see [`KeyIdHasher`].
 impl Hash for KeyId {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&self.0[..8]);
-        state.write_u64(u64::from_le_bytes(first));
+        state.write_u128(u128::from_le_bytes(self.0));
     }
 }
 
-/// A hasher that passes a `u64` through: only for [`KeyId`] (see its `Hash`).
-#[derive(Default, Clone, Copy, Debug)]
-pub(crate) struct IdentityHasher(u64);
+/// Builds [`KeyIdHasher`]s under one random key, drawn once per process from the OS.
+///
+/// Key ids minted by this tool are random, but an allowlist can also hold ids that were
+/// imported, migrated or typed by hand, and those may share long prefixes; keying a hash of all
+/// 16 bytes keeps every lookup one probe whatever the ids (a hash of the first 8 bytes alone
+/// made 100,000 ids sharing them take seconds to load).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeyIdHashBuilder {
+    key: [u64; 2],
+}
 
-impl Hasher for IdentityHasher {
+impl Default for KeyIdHashBuilder {
+    fn default() -> KeyIdHashBuilder {
+        static KEY: std::sync::OnceLock<[u64; 2]> = std::sync::OnceLock::new();
+        let key = *KEY.get_or_init(|| {
+            let mut bytes = [0u8; 16];
+            os_random(&mut bytes);
+            let (a, b) = bytes.split_at(8);
+            [
+                u64::from_le_bytes(a.try_into().unwrap_or_default()),
+                u64::from_le_bytes(b.try_into().unwrap_or_default()),
+            ]
+        });
+        KeyIdHashBuilder { key }
+    }
+}
+
+impl std::hash::BuildHasher for KeyIdHashBuilder {
+    type Hasher = KeyIdHasher;
+
+    fn build_hasher(&self) -> KeyIdHasher {
+        KeyIdHasher {
+            key: self.key,
+            hash: 0,
+        }
+    }
+}
+
+/// A keyed folded multiply of the two halves of a key id, `(lo ^ k0) × (hi ^ k1)` with the 128
+/// bits folded to 64, then one more folded multiply by a fixed odd constant so that the low
+/// bits (which pick the bucket) depend on every bit of the id. Two multiplications, no
+/// allocation. Not a cryptographic hash: it only keeps a hash table's probes short.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeyIdHasher {
+    key: [u64; 2],
+    hash: u64,
+}
+
+/// The 128-bit product of `a` and `b`, its two halves xored together.
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    // Truncation on purpose: the low half.
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+impl Hasher for KeyIdHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The fractional digits of pi: any odd constant without structure would do.
+        folded_multiply(self.hash, 0x243f_6a88_85a3_08d3)
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        // Truncations on purpose: the low and the high half of the id.
+        let (lo, hi) = (n as u64, (n >> 64) as u64);
+        self.hash ^= folded_multiply(lo ^ self.key[0], hi ^ self.key[1]);
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        // Not used by `KeyId`; fold any other input so the hasher stays correct.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        // Not used by `KeyId`; any other input still hashes correctly, 16 bytes at a time.
+        for chunk in bytes.chunks(16) {
+            let mut block = [0u8; 16];
+            block[..chunk.len()].copy_from_slice(chunk);
+            self.write_u128(u128::from_le_bytes(block));
         }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
@@ -142,6 +194,25 @@ mod tests {
         assert_eq!(text.parse::<KeyId>(), Ok(id));
         assert_eq!(text.to_uppercase().parse::<KeyId>(), Ok(id));
         assert_eq!(format!("{id:?}"), format!("KeyId({text})"));
+    }
+
+    #[test]
+    fn ids_that_share_a_long_prefix_hash_apart() {
+        use std::hash::BuildHasher;
+        let builder = KeyIdHashBuilder::default();
+        let mut hashes = std::collections::HashSet::new();
+        let mut buckets = std::collections::HashSet::new();
+        for i in 0..10_000u16 {
+            // 14 bytes in common: only the last two differ.
+            let mut bytes = [0xab; KEY_ID_LEN];
+            bytes[14..].copy_from_slice(&i.to_be_bytes());
+            let hash = builder.hash_one(KeyId::from_bytes(bytes));
+            hashes.insert(hash);
+            buckets.insert(hash & 0x3fff);
+        }
+        assert_eq!(hashes.len(), 10_000);
+        // 10,000 ids over 16,384 buckets: about 7,600 distinct ones if the hash spreads them.
+        assert!(buckets.len() > 7_000, "{} buckets", buckets.len());
     }
 
     #[test]

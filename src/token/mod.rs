@@ -12,6 +12,7 @@ pub(crate) mod keys;
 pub(crate) mod payload;
 pub(crate) mod scan;
 pub(crate) mod secret;
+pub(crate) mod time;
 
 use std::fmt;
 

@@ -13,7 +13,6 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::failure::Failure;
-use crate::time::format_unix;
 
 /// `{"key_id": ..., "key_access_token": ...}`.
 pub(crate) fn issued(issued: &IssuedKey) -> Result<(), Failure> {
@@ -67,7 +66,7 @@ struct KeyJson<'a> {
 impl<'a> KeyJson<'a> {
     fn new(key_id: KeyId, kind: TokenKind, claims: &'a Claims) -> KeyJson<'a> {
         KeyJson {
-            expires_at: claims.expires_at().map(format_unix),
+            expires_at: claims.expires_at_rfc3339(),
             key_id: key_id.to_string(),
             kind: match kind {
                 TokenKind::AccessToken => "access_token",

@@ -1,8 +1,7 @@
 //! Durations (`90d`) and dates (RFC 3339) on the command line.
 
-use jiff::Timestamp;
-use jiff::civil::Date;
-use jiff::tz::TimeZone;
+use jiff::civil::{Date, DateTime, Time, date};
+use jiff::tz::Offset;
 
 /// Parses one or more `<number><unit>` parts, units `s m h d w`, into seconds: `90d`, `12h`,
 /// `1h30m`. Each unit at most once, largest first; the total must be positive.
@@ -33,25 +32,59 @@ pub(crate) fn parse_duration(text: &str) -> Option<u64> {
     (total > 0).then_some(total)
 }
 
-/// Parses an RFC 3339 date-time with an offset (`2027-01-31T12:00:00Z`) or a date
+/// Parses an RFC 3339 date-time with an offset (`2027-01-31T12:00:00Z`, `…+02:00`) or a date
 /// (`2027-01-31`, taken as midnight UTC) into unix seconds.
+///
+/// The arithmetic is done on the civil date and time, so that the whole range of an expiry
+/// parses, up to 9999-12-31T23:59:59Z (a timestamp type's range ends a day earlier, to leave
+/// room for any offset).
 pub(crate) fn parse_date(text: &str) -> Option<i64> {
-    if let Ok(ts) = text.parse::<Timestamp>() {
-        return Some(ts.as_second());
+    if text.len() == 10 {
+        let day: Date = text.parse().ok()?;
+        return Some(unix_seconds(day.to_datetime(Time::midnight()), Offset::UTC));
     }
-    let date: Date = text.parse().ok()?;
-    if text.len() != 10 {
+    let (civil, offset) = if let Some(civil) = text.strip_suffix(['Z', 'z']) {
+        (civil, Offset::UTC)
+    } else {
+        let split = text.len().checked_sub(6)?;
+        (text.get(..split)?, parse_offset(text.get(split..)?)?)
+    };
+    if !civil.contains(['T', 't']) {
         return None;
     }
-    Some(date.to_zoned(TimeZone::UTC).ok()?.timestamp().as_second())
+    Some(unix_seconds(civil.parse().ok()?, offset))
 }
 
-/// Unix seconds as an RFC 3339 UTC date-time.
-pub(crate) fn format_unix(seconds: u64) -> String {
-    i64::try_from(seconds)
-        .ok()
-        .and_then(|s| Timestamp::from_second(s).ok())
-        .map_or_else(|| seconds.to_string(), |ts| ts.to_string())
+/// `±HH:MM`.
+fn parse_offset(text: &str) -> Option<Offset> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = rest.split_once(':')?;
+    if hours.len() != 2 || minutes.len() != 2 {
+        return None;
+    }
+    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
+}
+
+/// Seconds since the epoch of a civil date-time at `offset` from UTC.
+fn unix_seconds(civil: DateTime, offset: Offset) -> i64 {
+    let days = civil
+        .date()
+        .since(date(1970, 1, 1))
+        .map_or(0, |span| i64::from(span.get_days()));
+    let time = civil.time();
+    days * 86_400
+        + i64::from(time.hour()) * 3600
+        + i64::from(time.minute()) * 60
+        + i64::from(time.second())
+        - i64::from(offset.seconds())
 }
 
 #[cfg(test)]
@@ -95,9 +128,20 @@ mod tests {
             "2027-13-01",
             "2027-01-31T12:00:00",
             "31/01/2027",
+            "2027-01-31T12:00:00+2:00",
+            "2027-01-31T12:00:00+24:00",
+            "2027-01-31 12:00:00Z",
+            "2027-01-31Z",
         ] {
             assert_eq!(parse_date(bad), None, "{bad:?}");
         }
-        assert_eq!(format_unix(1_801_396_800), "2027-01-31T12:00:00Z");
+        // The last day of the format's range, which a timestamp type cannot hold.
+        assert_eq!(parse_date("9999-12-31"), Some(253_402_214_400));
+        assert_eq!(parse_date("9999-12-31T23:59:59Z"), Some(253_402_300_799));
+        assert_eq!(
+            parse_date("9999-12-31T23:59:59-01:00"),
+            Some(253_402_304_399)
+        );
+        assert_eq!(parse_date("1970-01-01T00:00:00Z"), Some(0));
     }
 }
