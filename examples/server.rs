@@ -16,7 +16,7 @@
 //!   `GET /apps` accepts until it expires or its client key is revoked.
 //!
 //! `PORT` sets the port (default 3000, 0 for any free one); the address is printed on stdout,
-//! logs go to stderr (refusals and reloads; `LOG_LEVEL=debug` adds every accepted request). Configuration comes from `Verifier::from_env` (the environment, then
+//! logs go to stderr (refusals and reloads; `RUST_LOG=debug` adds every accepted request). Configuration comes from `Verifier::from_env` (the environment, then
 //! `.env`). After editing `.env` (say `issue-client-key revoke <key_id>`), `kill -HUP <pid>`
 //! reloads it: a revoked key is refused from the next request on.
 
@@ -24,6 +24,8 @@ use std::error::Error;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, State};
 use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -62,17 +64,26 @@ impl FromRef<AppState> for SharedVerifier {
 
 #[tokio::main]
 pub(crate) async fn main() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
     let colors = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    // `LOG_LEVEL=debug` also logs every accepted request (the middleware logs those at DEBUG).
-    let debug = std::env::var("LOG_LEVEL").is_ok_and(|l| l.eq_ignore_ascii_case("debug"));
-    tracing_subscriber::fmt()
-        .with_max_level(if debug {
-            tracing::Level::DEBUG
-        } else {
-            tracing::Level::INFO
-        })
-        .with_writer(std::io::stderr)
-        .with_ansi(colors)
+    // `RUST_LOG` as usual (`debug`, `client_keys::middleware=debug,info`, ...); `LOG_LEVEL=debug`
+    // is kept as a shorthand. At `debug` every accepted request is logged too.
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .or_else(|| std::env::var("LOG_LEVEL").ok())
+        .and_then(|text| text.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+        });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(colors),
+        )
+        .with(filter)
         .init();
     if let Err(error) = run().await {
         eprintln!("error: {error}");
@@ -110,7 +121,10 @@ pub(crate) fn app(verifier: SharedVerifier) -> Router {
         .route_layer(ClientKeyLayer::new(verifier.clone()));
     Router::new()
         .route("/", get(health))
-        .route("/auth/token", post(issue_access_token))
+        .route(
+            "/auth/token",
+            post(issue_access_token).layer(DefaultBodyLimit::max(MAX_TOKEN_REQUEST)),
+        )
         .merge(protected)
         .with_state(AppState { apps, verifier })
 }
@@ -142,9 +156,33 @@ async fn create_app(
     (StatusCode::CREATED, Json(app))
 }
 
+/// The largest body `POST /auth/token` reads: far more than a key, a session id and 16 scopes.
+const MAX_TOKEN_REQUEST: usize = 8 * 1024;
+
 /// `POST /auth/token`: a client key in the body, a short-lived access token in the answer
 /// (RFC 6749 §5 shapes: `invalid_request`, `invalid_client`, `invalid_scope`; never cached).
-async fn issue_access_token(State(verifier): State<SharedVerifier>, body: Bytes) -> Response {
+async fn issue_access_token(
+    State(verifier): State<SharedVerifier>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let description = format!("the body is larger than {MAX_TOKEN_REQUEST} bytes");
+            return match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => token_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "invalid_request",
+                    Some(&description),
+                ),
+                status => token_error(
+                    status,
+                    "invalid_request",
+                    Some("the body could not be read"),
+                ),
+            };
+        }
+    };
     let Some((client_key, request)) = parse_token_request(&body) else {
         let error = "the body must be {\"api_key\": \"…\", \"session_id\": \"…\", \"scopes\": […]}";
         return token_error(StatusCode::BAD_REQUEST, "invalid_request", Some(error));

@@ -1139,6 +1139,24 @@ fn access_token_of(body: &Value) -> String {
 }
 
 #[tokio::test]
+async fn an_oversized_token_request_gets_a_json_413_that_is_not_cached() {
+    let keys = Keys::mint();
+    let base = serve_example(keys.verifier()).await;
+    let padding = "x".repeat(9 * 1024);
+    let request = json!({ "api_key": token(&keys.writer), "padding": padding }).to_string();
+    let (status, body, no_store) = post_token(&base, &request).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(no_store, "token answers must not be cached");
+    assert_eq!(body["error"], "invalid_request", "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|d| d.contains("8192 bytes")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn auth_token_exchanges_a_client_key_for_a_short_lived_token() {
     let keys = Keys::mint();
     let base = serve_example(keys.verifier()).await;
