@@ -15,7 +15,13 @@ use std::path::{Path, PathBuf};
 #[path = "../fuzz/checks/mod.rs"]
 mod checks;
 
-const TARGETS: [&str; 4] = ["authorization", "config", "env_file", "verify"];
+const TARGETS: [&str; 5] = [
+    "authorization",
+    "config",
+    "env_file",
+    "pasted_token",
+    "verify",
+];
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -76,6 +82,11 @@ fn env_file_corpus() {
     replay("env_file", |data| {
         checks::env_file::check(scratch.path(), data)
     });
+}
+
+#[test]
+fn pasted_token_corpus() {
+    replay("pasted_token", checks::pasted_token::check);
 }
 
 #[test]
@@ -216,6 +227,28 @@ fn seed_config() -> Vec<Vec<u8>> {
     .collect()
 }
 
+/// Pasted tokens: wrapped in each allowed way, in other ways, and around other characters.
+fn seed_pasted_token() -> Vec<Vec<u8>> {
+    let token = "ckey_AQFW-Xf1AAAAAAAAAAAAAAABgIoSSjgfEN0efrRyAZfgbQTTISmRG2wO8tjDMivfdLo";
+    [
+        token.to_owned(),
+        format!(" {token}\n"),
+        format!("\"{token}\""),
+        format!("'{token}'"),
+        format!("Bearer {token}"),
+        format!("\"Bearer '{token}'\""),
+        format!("{token}\u{a0}"),
+        format!("\u{2003}{token}"),
+        format!("Basic {token}"),
+        "\"".to_owned(),
+        "Bearer".to_owned(),
+        String::new(),
+    ]
+    .into_iter()
+    .map(String::into_bytes)
+    .collect()
+}
+
 #[test]
 #[ignore = "writes fuzz/corpus/<target>/ for a fuzzing session"]
 fn write_seeds() {
@@ -223,6 +256,7 @@ fn write_seeds() {
         ("authorization", seed_authorization()),
         ("config", seed_config()),
         ("env_file", seed_env_file()),
+        ("pasted_token", seed_pasted_token()),
         ("verify", seed_verify()),
     ] {
         let dir = fuzz_dir().join("corpus").join(target);
