@@ -578,8 +578,11 @@ fn bad_secrets_in_the_environment_are_never_echoed() {
     }
 }
 
-/// `.env` files that parse but hold a malformed sentinel, and files that do not parse on the
-/// line holding it (with that line's number).
+/// `.env` files that are read but hold a malformed sentinel, and files whose line holding it
+/// every command refuses (with that line's number): a `CLIENT_*` line that Ruby's dotenv and
+/// python-dotenv do not read alike, and that dotenvy (the editor's parser) refuses too. Lines
+/// they read alike (unquoted spaces, a stray quote) are read, and unreadable lines of other
+/// variables skipped: those files must only never echo a secret.
 fn bad_env_files() -> Vec<(String, Vec<u8>, Option<usize>)> {
     let keys = sentinels().keys();
     let mut files: Vec<(String, Vec<u8>, Option<usize>)> = Vec::new();
@@ -615,26 +618,68 @@ fn bad_env_files() -> Vec<(String, Vec<u8>, Option<usize>)> {
         format!("CLIENT_SECRET={S}\nCLIENT_KEYS=\"{keys}\"\nCLIENT_SECRET={P}\n").into_bytes(),
         None,
     ));
-    for (what, line) in [
+    for (what, line, unreadable) in [
         (
             "unquoted space",
             format!("CLIENT_SECRET={} {}", &S[..32], &S[32..]),
+            false,
         ),
-        ("unterminated double quote", format!("CLIENT_SECRET=\"{S}")),
-        ("unterminated single quote", format!("CLIENT_SECRET='{S}")),
-        ("stray quote", format!("CLIENT_SECRET={S}'")),
+        (
+            "unterminated double quote",
+            format!("CLIENT_SECRET=\"{S}"),
+            true,
+        ),
+        (
+            "unterminated single quote",
+            format!("CLIENT_SECRET='{S}"),
+            true,
+        ),
+        ("stray quote", format!("CLIENT_SECRET={S}'"), false),
+        // Refused by every command that reads the configuration, naming line 3; not by
+        // `revoke <id>`, which only edits CLIENT_KEYS (the editor still reads with dotenvy).
+        (
+            "comment glued to the value",
+            format!("CLIENT_SECRET={S}#{P}"),
+            false,
+        ),
+        (
+            "escape in double quotes",
+            format!("CLIENT_SECRET=\"{S}\\t{P}\""),
+            false,
+        ),
         (
             "previous, unquoted space",
             format!("CLIENT_SECRET_PREVIOUS={P} {S}"),
+            false,
         ),
-        ("another variable", format!("OTHER_SETTING={S} {P}")),
-        ("unterminated substitution", format!("CLIENT_SECRET=${{{S}")),
-        ("no equals sign", S.to_owned()),
+        (
+            "previous, unterminated quote",
+            format!("CLIENT_SECRET_PREVIOUS=\"{P}, {S}"),
+            true,
+        ),
+        // Neither Ruby's dotenv nor python-dotenv defines a variable here: skipped.
+        (
+            "previous, no equals sign",
+            format!("CLIENT_SECRET_PREVIOUS {P}"),
+            false,
+        ),
+        ("another variable", format!("OTHER_SETTING={S} {P}"), false),
+        (
+            "another variable, unreadable",
+            format!("OTHER_SETTING=\"{S}\\n{P}"),
+            false,
+        ),
+        (
+            "unterminated substitution",
+            format!("CLIENT_SECRET=${{{S}"),
+            true,
+        ),
+        ("no equals sign", S.to_owned(), false),
     ] {
         files.push((
             what.to_owned(),
             format!("# c\nCLIENT_KEYS=\"{keys}\"\n{line}\nLATER=1\n").into_bytes(),
-            Some(3),
+            unreadable.then_some(3),
         ));
     }
     let mut not_utf8 = format!("# c\nCLIENT_SECRET={S}").into_bytes();

@@ -314,7 +314,12 @@ fn client_keys_defined_twice_is_refused_naming_both_lines() {
     assert_eq!(std::fs::read_to_string(&env).expect("read"), content);
     let out = run(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("CLIENT_KEYS is defined 2 times"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("CLIENT_KEYS is defined twice in")
+            && stdout.contains("(lines 2 and 4): keep one definition"),
+        "{stdout}"
+    );
 }
 
 #[test]

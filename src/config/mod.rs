@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::token::secret::{ClientSecret, SecretProblem};
 
 pub(crate) mod allowlist;
+pub(crate) mod dotenv;
 pub(crate) mod source;
 
 use allowlist::Allowlist;
@@ -261,12 +262,34 @@ pub enum ConfigError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The `.env` file does not parse.
-    EnvFileSyntax {
+    /// The `.env` file is not UTF-8.
+    EnvFileNotUtf8 {
         /// The file.
         path: PathBuf,
-        /// 1-based line number of the first line that does not parse.
+        /// 1-based line number of the first byte that is not UTF-8.
         line: usize,
+    },
+    /// A `CLIENT_*` line of the `.env` file is not read alike by Ruby's dotenv and
+    /// python-dotenv (the file is read only where they agree; other lines are skipped).
+    UnreadableLine {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number where the statement starts.
+        line: usize,
+        /// The variable the line defines.
+        name: String,
+        /// What the readers disagree on, and how to write the line so that they agree.
+        reason: &'static str,
+    },
+    /// A `CLIENT_*` variable is defined more than once in the `.env` file, readable or not:
+    /// dotenvy takes the first definition, Ruby's dotenv and python-dotenv the last.
+    DefinedTwice {
+        /// The file.
+        path: PathBuf,
+        /// The variable.
+        name: String,
+        /// 1-based line numbers of its definitions, in file order.
+        lines: Vec<usize>,
     },
 }
 
@@ -291,12 +314,37 @@ impl fmt::Display for ConfigError {
             ConfigError::EnvFileIo { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
-            ConfigError::EnvFileSyntax { path, line } => write!(
+            ConfigError::EnvFileNotUtf8 { path, line } => write!(
                 f,
-                "{} does not parse at line {line}: fix that line (values with spaces or `#` \
-                 need quotes)",
+                "{} is not UTF-8 at line {line}: save it as UTF-8 text",
                 path.display()
             ),
+            ConfigError::UnreadableLine {
+                path,
+                line,
+                name,
+                reason,
+            } => write!(
+                f,
+                "cannot read {name} at line {line} of {}: {reason}",
+                path.display()
+            ),
+            ConfigError::DefinedTwice { path, name, lines } => {
+                let shown: Vec<String> = lines.iter().map(ToString::to_string).collect();
+                let (all_but_last, last) = shown.split_at(shown.len().saturating_sub(1));
+                write!(f, "{name} is defined ")?;
+                match lines.len() {
+                    2 => f.write_str("twice")?,
+                    n => write!(f, "{n} times")?,
+                }
+                write!(
+                    f,
+                    " in {} (lines {} and {}): keep one definition",
+                    path.display(),
+                    all_but_last.join(", "),
+                    last.join("")
+                )
+            }
         }
     }
 }

@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use crate::config::dotenv::{self, Item, Reason};
 use crate::config::{ConfigError, Variable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,15 +16,92 @@ pub(crate) enum Missing {
     Refused,
 }
 
+/// The names this tool owns in `.env`: their lines must be readable and defined once.
+const OURS: &str = "CLIENT_";
+
 /// Variables from the environment with a `.env` file underneath: the environment wins.
 ///
-/// The file is parsed with `dotenvy` but never loaded into the process environment.
+/// The file is read with [`dotenv`] (as Ruby's dotenv and python-dotenv read it, where they
+/// agree) but never loaded into the process environment. A statement the reader cannot read
+/// is skipped when it defines no `CLIENT_*` variable, and refused when it does; a `CLIENT_*`
+/// variable defined more than once is refused, since the readers disagree on which definition
+/// counts (dotenvy the first, Ruby and Python the last).
 pub(crate) struct EnvSource {
+    /// The file's `CLIENT_*` values, each defined once and readable.
     file: HashMap<String, Zeroizing<String>>,
-    /// How many times each name is defined in the file.
+    /// The statements that define no `CLIENT_*` variable and cannot be read, in file order.
     #[cfg_attr(not(feature = "operator"), allow(dead_code))]
-    definitions: HashMap<String, usize>,
+    skipped: Vec<Skipped>,
+    /// What is wrong with the file's `CLIENT_*` variables, in file order: [`EnvSource::load`]
+    /// refuses the file when there is anything.
+    refused: Vec<Refusal>,
     path: Option<PathBuf>,
+}
+
+/// A statement of the file that was skipped: it defines no `CLIENT_*` variable, and Ruby's
+/// dotenv and python-dotenv do not read it alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    /// Its first and last line, 1-based.
+    pub(crate) line: usize,
+    pub(crate) last_line: usize,
+    pub(crate) reason: Reason,
+}
+
+/// "line 4" or "lines 4-6".
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.last_line > self.line {
+            write!(f, "lines {}-{}", self.line, self.last_line)
+        } else {
+            write!(f, "line {}", self.line)
+        }
+    }
+}
+
+/// Why a `CLIENT_*` variable of the file is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    Unreadable {
+        name: String,
+        line: usize,
+        reason: Reason,
+    },
+    DefinedTwice {
+        name: String,
+        lines: Vec<usize>,
+    },
+}
+
+impl Refusal {
+    fn name(&self) -> &str {
+        match self {
+            Refusal::Unreadable { name, .. } | Refusal::DefinedTwice { name, .. } => name,
+        }
+    }
+
+    fn first_line(&self) -> usize {
+        match self {
+            Refusal::Unreadable { line, .. } => *line,
+            Refusal::DefinedTwice { lines, .. } => lines.first().copied().unwrap_or(0),
+        }
+    }
+
+    fn error(&self, path: &Path) -> ConfigError {
+        match self.clone() {
+            Refusal::Unreadable { name, line, reason } => ConfigError::UnreadableLine {
+                path: path.to_owned(),
+                line,
+                name,
+                reason: reason.text(),
+            },
+            Refusal::DefinedTwice { name, lines } => ConfigError::DefinedTwice {
+                path: path.to_owned(),
+                name,
+                lines,
+            },
+        }
+    }
 }
 
 impl EnvSource {
@@ -30,55 +109,98 @@ impl EnvSource {
     pub(crate) fn empty() -> EnvSource {
         EnvSource {
             file: HashMap::new(),
-            definitions: HashMap::new(),
+            skipped: Vec::new(),
+            refused: Vec::new(),
             path: None,
         }
     }
 
+    /// Reads the file, refusing it when a `CLIENT_*` variable in it is unreadable or defined
+    /// more than once (the first such problem, by line).
     pub(crate) fn load(path: &Path, missing: Missing) -> Result<EnvSource, ConfigError> {
-        let io_error = |source| ConfigError::EnvFileIo {
-            path: path.to_owned(),
-            source,
-        };
+        let source = EnvSource::read(path, missing)?;
+        match source.refused.first() {
+            Some(refusal) => Err(refusal.error(path)),
+            None => Ok(source),
+        }
+    }
+
+    /// Reads the file and keeps what is wrong with its `CLIENT_*` variables for
+    /// [`EnvSource::refusals`] instead of refusing it (for `check`, which reports everything).
+    ///
+    /// # Errors
+    /// The file cannot be read, or is not UTF-8.
+    pub(crate) fn read(path: &Path, missing: Missing) -> Result<EnvSource, ConfigError> {
         let content = match std::fs::read(path) {
             Ok(bytes) => Zeroizing::new(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && missing == Missing::Allowed => {
                 return Ok(EnvSource::empty());
             }
-            Err(e) => return Err(io_error(e)),
+            Err(source) => {
+                return Err(ConfigError::EnvFileIo {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
         };
-        let mut file = HashMap::new();
-        let mut definitions = HashMap::new();
-        // Skip a UTF-8 byte order mark, as dotenvy's own loaders (and `EnvFile`) do.
-        let text = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&content);
-        for item in dotenvy::from_read_iter(text) {
-            match item {
-                // Like `dotenvy::dotenv()`, the first definition of a name wins.
-                Ok((name, value)) => {
-                    *definitions.entry(name.clone()).or_insert(0) += 1;
-                    file.entry(name).or_insert_with(|| Zeroizing::new(value));
+        let text = std::str::from_utf8(&content).map_err(|e| ConfigError::EnvFileNotUtf8 {
+            path: path.to_owned(),
+            line: line_at(&content, e.valid_up_to()),
+        })?;
+        // Every statement of ours, by name, in file order; and the skipped others.
+        let mut ours: HashMap<String, Vec<Item>> = HashMap::new();
+        let mut skipped = Vec::new();
+        for item in dotenv::parse(text) {
+            match &item {
+                Item::Assignment(a) if a.name.starts_with(OURS) => {
+                    ours.entry(a.name.clone()).or_default().push(item);
                 }
-                // The parse error's own text is the offending line, which may hold a secret:
-                // turn it into a line number and drop it.
-                Err(dotenvy::Error::LineParse(bad, _)) => {
-                    let bad = Zeroizing::new(bad);
-                    return Err(ConfigError::EnvFileSyntax {
-                        path: path.to_owned(),
-                        line: line_number_of(&content, &bad),
-                    });
-                }
-                Err(dotenvy::Error::Io(e)) => return Err(io_error(e)),
-                Err(_) => return Err(io_error(std::io::Error::other("unreadable"))),
+                Item::Unreadable(u) => match &u.name {
+                    Some(name) if name.starts_with(OURS) => {
+                        ours.entry(name.clone()).or_default().push(item);
+                    }
+                    _ => skipped.push(Skipped {
+                        line: u.line,
+                        last_line: u.last_line,
+                        reason: u.reason,
+                    }),
+                },
+                Item::Assignment(_) => {} // not ours: never looked up
             }
         }
+        let (mut file, mut refused) = (HashMap::new(), Vec::new());
+        for (name, mut items) in ours {
+            if items.len() > 1 {
+                let lines = items.iter().map(first_line).collect();
+                refused.push(Refusal::DefinedTwice { name, lines });
+                continue;
+            }
+            match items.pop() {
+                Some(Item::Assignment(a)) => {
+                    file.insert(name, a.value);
+                }
+                Some(Item::Unreadable(u)) => refused.push(Refusal::Unreadable {
+                    name,
+                    line: u.line,
+                    reason: u.reason,
+                }),
+                None => {}
+            }
+        }
+        refused.sort_by_key(Refusal::first_line);
         Ok(EnvSource {
             file,
-            definitions,
+            skipped,
+            refused,
             path: Some(path.to_owned()),
         })
     }
 
     /// The value of `name`: the environment's if set, else the file's.
+    ///
+    /// # Errors
+    /// The environment's value is not Unicode, or the environment does not set it and the
+    /// file's definition is refused (only a source from [`EnvSource::read`] has those).
     pub(crate) fn get(&self, variable: Variable) -> Result<Option<Zeroizing<String>>, ConfigError> {
         let name = variable.name();
         match std::env::var_os(name) {
@@ -89,20 +211,44 @@ impl EnvSource {
                     drop(Zeroizing::new(bad.into_encoded_bytes()));
                     ConfigError::NotUnicode { variable }
                 }),
-            None => Ok(self.file.get(name).cloned()),
+            None => match (self.refusal(variable), &self.path) {
+                (Some(refusal), Some(path)) => Err(refusal.error(path)),
+                _ => Ok(self.file.get(name).cloned()),
+            },
         }
     }
 
-    /// The file's value of `name` (its first definition), whatever the environment says.
+    fn refusal(&self, variable: Variable) -> Option<&Refusal> {
+        self.refused.iter().find(|r| r.name() == variable.name())
+    }
+
+    /// Whether the file's definition of `variable` is refused (unreadable, or defined more
+    /// than once), whatever the environment says.
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
+    pub(crate) fn refuses(&self, variable: Variable) -> bool {
+        self.refusal(variable).is_some()
+    }
+
+    /// What is wrong with the file's `CLIENT_*` variables, in file order (empty for a source
+    /// from [`EnvSource::load`]).
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
+    pub(crate) fn refusals(&self) -> Vec<ConfigError> {
+        match &self.path {
+            Some(path) => self.refused.iter().map(|r| r.error(path)).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The statements that were skipped, in file order.
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
+    pub(crate) fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// The file's value of `name`, whatever the environment says.
     #[cfg_attr(not(feature = "operator"), allow(dead_code))]
     pub(crate) fn file_value(&self, variable: Variable) -> Option<&str> {
         self.file.get(variable.name()).map(|v| v.as_str())
-    }
-
-    /// How many times the file defines `name`.
-    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
-    pub(crate) fn definitions(&self, variable: Variable) -> usize {
-        self.definitions.get(variable.name()).copied().unwrap_or(0)
     }
 
     /// Where the value of `name` comes from.
@@ -130,56 +276,123 @@ pub(crate) enum Origin {
     Unset,
 }
 
-/// The 1-based line on which `text` (a line dotenvy could not parse) starts in `content`.
-pub(crate) fn line_number_of(content: &[u8], text: &str) -> usize {
-    let needle = text.trim_end_matches(['\n', '\r']).as_bytes();
-    let start = if needle.is_empty() {
-        0
-    } else {
-        content
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .unwrap_or(0)
-    };
-    1 + content[..start].iter().filter(|&&b| b == b'\n').count()
+fn first_line(item: &Item) -> usize {
+    match item {
+        Item::Assignment(a) => a.line,
+        Item::Unreadable(u) => u.line,
+    }
+}
+
+/// The 1-based line that byte `at` of `content` is on; lines end as the reader ends them
+/// (`\n`, `\r\n` or `\r`).
+fn line_at(content: &[u8], at: usize) -> usize {
+    let before = &content[..at.min(content.len())];
+    let breaks = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && content.get(i + 1) != Some(&b'\n')))
+        .count();
+    1 + breaks
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_first_definition_wins_as_with_dotenvy() {
-        let dir = std::env::temp_dir().join(format!("ck-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("dup.env");
-        std::fs::write(&path, "CK_TEST_DUP=first\nCK_TEST_DUP=second\n").expect("write");
-        let source = EnvSource::load(&path, Missing::Refused).expect("loads");
-        assert_eq!(
-            source.file.get("CK_TEST_DUP").map(|v| v.as_str()),
-            Some("first")
-        );
-        std::fs::remove_dir_all(&dir).expect("cleanup");
+    fn source(content: &[u8]) -> (tempfile::TempDir, Result<EnvSource, ConfigError>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("test.env");
+        std::fs::write(&path, content).expect("write");
+        let loaded = EnvSource::load(&path, Missing::Refused);
+        (dir, loaded)
     }
 
     #[test]
-    fn a_byte_order_mark_is_skipped_as_dotenvy_does() {
-        let dir = std::env::temp_dir().join(format!("ck-config-bom-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("bom.env");
-        std::fs::write(&path, "\u{feff}CK_TEST_BOM=1\n").expect("write");
-        let source = EnvSource::load(&path, Missing::Refused).expect("loads");
-        assert_eq!(
-            source.file.get("CK_TEST_BOM").map(|v| v.as_str()),
-            Some("1")
+    fn lines_the_readers_read_alike_are_read_and_the_others_skipped() {
+        let (_dir, loaded) = source(
+            b"CLIENT_KEYS=xxx, another-key # key_id from key\nAPP_NAME=My App\n\
+              WINPATH=C:\\Users\\me\nFLAG\nMSG='it\\'s'\n",
         );
-        std::fs::remove_dir_all(&dir).expect("cleanup");
+        let source = loaded.expect("loads");
+        assert_eq!(
+            source.file_value(Variable::ClientKeys),
+            Some("xxx, another-key")
+        );
+        let skipped: Vec<_> = source
+            .skipped()
+            .iter()
+            .map(|s| (s.line, s.reason))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (3, Reason::Escape),
+                (4, Reason::NoValue),
+                (5, Reason::Escape)
+            ]
+        );
     }
 
     #[test]
-    fn line_numbers_of_bad_lines() {
-        let content = b"# comment\nA=1\n\nB='unterminated\nC=2\n";
-        assert_eq!(line_number_of(content, "B='unterminated\nC=2\n"), 4);
-        assert_eq!(line_number_of(content, "A=1"), 2);
+    fn a_client_variable_defined_twice_is_refused_in_any_form() {
+        for content in [
+            "CLIENT_KEYS=\"A, B\"\nX=1\nCLIENT_KEYS=B\n",
+            "CLIENT_KEYS=A\nX=1\nCLIENT_KEYS=$B\n",
+            "CLIENT_KEYS\nX=1\nexport CLIENT_KEYS=B\n",
+        ] {
+            let (_dir, loaded) = source(content.as_bytes());
+            match loaded {
+                Err(ConfigError::DefinedTwice { name, lines, .. }) => {
+                    assert_eq!((name.as_str(), &lines[..]), ("CLIENT_KEYS", &[1, 3][..]));
+                }
+                other => panic!("{content:?}: {:?}", other.map(|_| ())),
+            }
+        }
+        // Others' duplicates are theirs.
+        let (_dir, loaded) = source(b"A=1\nA=2\nCLIENT_KEYS=x\n");
+        assert!(loaded.is_ok());
+    }
+
+    #[test]
+    fn an_unreadable_client_line_is_refused_with_its_line_and_reason() {
+        let (_dir, loaded) = source(b"# c\nCLIENT_SECRET=abc#def\n");
+        match loaded {
+            Err(ConfigError::UnreadableLine {
+                line, name, reason, ..
+            }) => {
+                assert_eq!((line, name.as_str()), (2, "CLIENT_SECRET"));
+                assert_eq!(reason, Reason::Comment.text());
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_handled_as_the_reader_does() {
+        // The first line is refused (python-dotenv 1.0 reads the mark into the name).
+        let (_dir, loaded) = source("\u{feff}CLIENT_KEYS=1\n".as_bytes());
+        assert!(matches!(
+            loaded,
+            Err(ConfigError::UnreadableLine { line: 1, .. })
+        ));
+        let (_dir, loaded) = source("\u{feff}# comment\nCLIENT_KEYS=1\n".as_bytes());
+        let source = loaded.expect("loads");
+        assert_eq!(source.file_value(Variable::ClientKeys), Some("1"));
+        assert_eq!(source.skipped()[0].reason, Reason::Bom);
+    }
+
+    #[test]
+    fn content_that_is_not_utf8_names_its_line() {
+        for (content, line) in [
+            (&b"A=1\r\nB=\xff\n"[..], 2),
+            (b"A=1\rB=2\r\nC=\xc3\n", 3),
+            (b"\xffA=1\n", 1),
+        ] {
+            let (_dir, loaded) = source(content);
+            assert!(
+                matches!(loaded, Err(ConfigError::EnvFileNotUtf8 { line: l, .. }) if l == line),
+                "{content:?}"
+            );
+        }
     }
 }

@@ -87,7 +87,7 @@ impl CheckReport {
             Some(path) => (path, Missing::Refused),
             None => (Path::new(".env"), Missing::Allowed),
         };
-        let source = match EnvSource::load(path, missing) {
+        let source = match EnvSource::read(path, missing) {
             Ok(source) => source,
             Err(e) => {
                 self.push(Severity::Error, e.to_string());
@@ -101,7 +101,9 @@ impl CheckReport {
             );
             return source;
         };
-        self.push(Severity::Ok, format!("{} parses", path.display()));
+        if source.skipped().is_empty() && source.refusals().is_empty() {
+            self.push(Severity::Ok, format!("{} parses", path.display()));
+        }
         match is_readable_by_others(path) {
             Ok(true) => self.push(
                 Severity::Warning,
@@ -121,18 +123,29 @@ impl CheckReport {
                 format!("cannot read the permissions of {}: {e}", path.display()),
             ),
         }
+        // Lines defining no CLIENT_* variable that Ruby's dotenv and python-dotenv do not read
+        // alike: skipped, as servers skip them. Their content is not shown (it may be secret).
+        for skipped in source.skipped() {
+            self.push(
+                Severity::Warning,
+                format!(
+                    "{} {skipped} {} skipped: {}",
+                    path.display(),
+                    if skipped.last_line > skipped.line {
+                        "are"
+                    } else {
+                        "is"
+                    },
+                    skipped.reason
+                ),
+            );
+        }
+        // CLIENT_* lines that cannot be read, and CLIENT_* variables defined more than once:
+        // every server and command refuses the file.
+        for refusal in source.refusals() {
+            self.push(Severity::Error, refusal.to_string());
+        }
         for name in Variable::ALL {
-            let n = source.definitions(name);
-            if n > 1 {
-                self.push(
-                    Severity::Error,
-                    format!(
-                        "{name} is defined {n} times in {}: only the first counts and the tool \
-                         refuses to edit it; keep one definition",
-                        path.display()
-                    ),
-                );
-            }
             if source.origin(name) == Origin::Environment
                 && source.file_value(name).is_some()
                 && std::env::var(name.name()).ok().as_deref() != source.file_value(name)
@@ -151,6 +164,9 @@ impl CheckReport {
     }
 
     fn check_secret(&mut self, source: &EnvSource) -> Option<ClientSecret> {
+        if refused_in_file(source, Variable::ClientSecret) {
+            return None;
+        }
         let text = match source.get(Variable::ClientSecret) {
             Ok(Some(text)) => text,
             Ok(None) => {
@@ -182,6 +198,9 @@ impl CheckReport {
     }
 
     fn check_previous(&mut self, source: &EnvSource, current: Option<&ClientSecret>) {
+        if refused_in_file(source, Variable::ClientSecretPrevious) {
+            return;
+        }
         let text = match source.get(Variable::ClientSecretPrevious) {
             Ok(Some(text)) => text,
             Ok(None) => return,
@@ -228,6 +247,9 @@ impl CheckReport {
     }
 
     fn check_keys(&mut self, source: &EnvSource) {
+        if refused_in_file(source, Variable::ClientKeys) {
+            return;
+        }
         let text = match source.get(Variable::ClientKeys) {
             Ok(Some(text)) => text,
             Ok(None) => return self.push(Severity::Error, ConfigError::MissingKeys.to_string()),
@@ -284,6 +306,12 @@ impl CheckReport {
             );
         }
     }
+}
+
+/// Whether `name`'s value would come from the file, where it is refused (already reported
+/// by `check_file`).
+fn refused_in_file(source: &EnvSource, name: Variable) -> bool {
+    source.refuses(name) && !name.is_set_in_environment()
 }
 
 fn origin_name(source: &EnvSource, name: Variable) -> String {

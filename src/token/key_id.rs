@@ -68,7 +68,8 @@ impl fmt::Debug for KeyId {
     }
 }
 
-/// Feeds all 16 bytes to the hasher as one `u128`: see [`KeyIdHasher`].
+/// Feeds all 16 bytes to the hasher as one `u128`; the allowlist hashes it with a keyed folded
+/// multiply, so ids that share a long prefix still land in different buckets.
 impl Hash for KeyId {
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u128(u128::from_le_bytes(self.0));

@@ -1,6 +1,6 @@
-"""Run every reference reader on every corpus file; write compare/expected/<file>.json.
+"""Run every reference reader on every corpus file; write tests/dotenv/expected/<file>.json.
 
-    python3 compare/gen_expected.py          # from anywhere; needs python3, ruby, ruby-dotenv
+    python3 tests/dotenv/compare/gen_expected.py     # from anywhere; needs python3, ruby, ruby-dotenv
 
 Each expectation file says, for one corpus file:
   "readers":   the reader versions whose agreement counts (readers.CONSENSUS);
@@ -10,7 +10,7 @@ Each expectation file says, for one corpus file:
   "informative": {reader: [names]}: for a reader outside the consensus, the agreed names it
                reads otherwise;
   "by_reader": what each reader returned, for people reading the file.
-tests/corpus.rs checks the Rust reader against "agreed" and "disagreed".
+src/config/dotenv/corpus.rs checks the Rust reader against "agreed" and "disagreed".
 """
 import json
 import os
@@ -19,7 +19,7 @@ import readers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "corpus")
-OUT = os.path.join(HERE, "expected")
+OUT = os.path.join(HERE, "..", "expected")
 
 ABSENT = object()
 

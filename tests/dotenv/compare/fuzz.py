@@ -1,10 +1,10 @@
 """Differential fuzzing: random .env files, read by the real readers and by the Rust reader.
 
-    python3 compare/fuzz.py [COUNT] [SEED]
+    python3 tests/dotenv/compare/fuzz.py [COUNT] [SEED]
 
 Writes COUNT random files (statement-shaped lines built from the characters that matter)
 to a temporary corpus/, has gen_expected.py record what the reference readers read, then
-runs the corpus test of the Rust crate on them (DOTENV_READER_ROOT). No `(`: Ruby's dotenv
+runs the corpus test of the library (src/config/dotenv/corpus.rs) on them (DOTENV_READER_ROOT). No `(`: Ruby's dotenv
 runs `$(...)` as a shell command.
 """
 import os
@@ -41,10 +41,11 @@ def main():
                 text = "\ufeff" + text
             with open(os.path.join(corpus, "f%05d.env" % i), "w", encoding="utf-8", newline="") as f:
                 f.write(text + rng.choice(["\n", "", "\r\n"]))
-        gen_expected.main(corpus, os.path.join(root, "compare", "expected"), quiet=True)
+        gen_expected.main(corpus, os.path.join(root, "expected"), quiet=True)
         env = dict(os.environ, DOTENV_READER_ROOT=root)
-        run = subprocess.run(["cargo", "test", "--offline", "-q", "--lib", "corpus_matches", "--", "--nocapture"],
-                             cwd=os.path.join(HERE, ".."), env=env, capture_output=True, text=True)
+        run = subprocess.run(["cargo", "test", "--offline", "-q", "--all-features", "--lib",
+                              "config::dotenv::corpus::corpus_matches", "--", "--nocapture"],
+                             cwd=os.path.join(HERE, "..", "..", ".."), env=env, capture_output=True, text=True)
         for out in (run.stdout + run.stderr).splitlines():
             if "files:" in out or "failures" in out or out.startswith(("f0", "f1", "f2")) and "refused:" not in out:
                 print(out)

@@ -1,7 +1,8 @@
 //! The one `.env` reader: it reads a statement only where Ruby's dotenv (2.8, 3.x) and
 //! python-dotenv (1.0, 1.2) read it alike, and reports every other statement as
-//! [`Unreadable`], with its line and, when one can be seen, its name. `NOTES.md` has the
-//! evidence for each rule and the list of disagreements.
+//! [`Unreadable`], with its line and, when one can be seen, its name. `tests/dotenv/NOTES.md`
+//! has the evidence for each rule and the list of disagreements; `tests/dotenv/corpus/` and
+//! `tests/dotenv/expected/` are the files and what the real readers read from them.
 //!
 //! 1. Lines end with `\n`, `\r\n` or `\r`. A leading BOM is skipped, and the first line
 //!    refused ([`Reason::Bom`]).
@@ -23,6 +24,9 @@
 //!    statement on the lines it may take are refused ([`Reason::Syntax`]).
 //!
 //! Duplicates are not resolved: every statement comes back, in file order.
+//!
+//! `Config` reads with it (`source.rs`); the spans, [`Quote`] and [`quote_value`] are for the
+//! `.env` editor, which still parses with dotenvy.
 use std::fmt;
 use std::ops::Range;
 use zeroize::Zeroizing;
@@ -44,13 +48,18 @@ pub(crate) struct Assignment {
     pub(crate) last_line: usize,
     /// The value as written, quotes included (empty, after the `=` and its blanks, for
     /// `NAME=`): replacing exactly these bytes changes the value and nothing else.
+    #[cfg_attr(not(test), allow(dead_code))] // for the editor
     pub(crate) value_span: Range<usize>,
+    #[cfg_attr(not(test), allow(dead_code))] // for the editor
     pub(crate) quote: Quote,
     /// The inline comment, from its `#` to the end of the line.
+    #[cfg_attr(not(test), allow(dead_code))] // for the editor
     pub(crate) comment_span: Option<Range<usize>>,
 }
 
+/// How a value is quoted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))] // for the editor
 pub(crate) enum Quote {
     None,
     Single,
@@ -91,18 +100,39 @@ pub(crate) enum Reason {
     Syntax,
 }
 
+impl Reason {
+    /// What the readers disagree on, and how to write the line so that they agree.
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            Reason::Reference => {
+                "Ruby's dotenv and python-dotenv expand `$` references differently: write the value itself (in single quotes if it has a `$`)"
+            }
+            Reason::Escape => {
+                "the readers decode this backslash differently: write the character itself, in single quotes"
+            }
+            Reason::Comment => {
+                "one reader takes this `#` for a comment, the other for the value: put a space before a comment, and quotes around a value with `#`"
+            }
+            Reason::NoValue => {
+                "a name with no `=value`, which the readers read differently: write `NAME=` for an empty value"
+            }
+            Reason::Whitespace => {
+                "one reader trims this unusual whitespace, the other keeps it: remove it, or quote the value"
+            }
+            Reason::Bom => {
+                "the file starts with a byte-order mark, which python-dotenv before 1.2 reads into the first name: save it as UTF-8 without BOM"
+            }
+            Reason::Syntax => {
+                "not an assignment the readers read alike: write `NAME=value` (NAME of letters, digits, `_`, `.`), with quotes closed on the line that ends the value"
+            }
+        }
+    }
+}
+
 /// What the readers disagree on, and how to write the line so that they agree.
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Reason::Reference => "Ruby's dotenv and python-dotenv expand `$` references differently: write the value itself (in single quotes if it has a `$`)",
-            Reason::Escape => "the readers decode this backslash differently: write the character itself, in single quotes",
-            Reason::Comment => "one reader takes this `#` for a comment, the other for the value: put a space before a comment, and quotes around a value with `#`",
-            Reason::NoValue => "a name with no `=value`, which the readers read differently: write `NAME=` for an empty value",
-            Reason::Whitespace => "one reader trims this unusual whitespace, the other keeps it: remove it, or quote the value",
-            Reason::Bom => "the file starts with a byte-order mark, which python-dotenv before 1.2 reads into the first name: save it as UTF-8 without BOM",
-            Reason::Syntax => "not an assignment the readers read alike: write `NAME=value` (NAME of letters, digits, `_`, `.`), with quotes closed on the line that ends the value",
-        })
+        f.write_str(self.text())
     }
 }
 
@@ -174,6 +204,7 @@ pub(crate) fn parse(content: &str) -> Vec<Item> {
 /// `value` back: unquoted when that is safe, else single quotes, else double quotes; `None`
 /// when nothing is (a `\r`; a trailing `\`, `\$`, `${` or `$NAME` with `'` or `\`). Keep a blank between it
 /// and a comment that follows (`"x"#c` becomes `abc #c`, not `abc#c`).
+#[cfg_attr(not(test), allow(dead_code))] // for the editor
 pub(crate) fn quote_value(value: &str) -> Option<String> {
     if value.contains('\r') {
         return None;

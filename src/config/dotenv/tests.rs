@@ -271,21 +271,24 @@ fn quote_value_reads_back() {
 #[test]
 fn quote_corpus_is_current() {
     let mut text = String::from(
-        "# Written by quote_value (src/reader/tests.rs): every reader must read back the listed value.\n",
+        "# Written by quote_value (src/config/dotenv/tests.rs): every reader must read back the listed value.\n",
     );
     for (i, v) in QUOTE_CASES.iter().enumerate() {
         if let Some(q) = quote_value(v) {
             text.push_str(&format!("Q{i:02}={q}\n"));
         }
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/quote-value.env");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/dotenv/corpus/quote-value.env"
+    );
     if std::env::var_os("WRITE_QUOTE_CORPUS").is_some() {
-        std::fs::write(path, &text).expect("write corpus/quote-value.env");
+        std::fs::write(path, &text).expect("write tests/dotenv/corpus/quote-value.env");
     }
     assert_eq!(
         std::fs::read_to_string(path).unwrap_or_default(),
         text,
-        "run WRITE_QUOTE_CORPUS=1 cargo test"
+        "run WRITE_QUOTE_CORPUS=1 cargo test --lib config::dotenv"
     );
 }
 

@@ -1,6 +1,6 @@
 """Show how every reader reads each line of the given files on its own.
 
-    python3 compare/probe.py corpus/comments.env ...
+    python3 tests/dotenv/compare/probe.py tests/dotenv/corpus/comments.env ...
 
 A line is written to a file of its own (with "\n"), so this shows single-line behaviour only;
 multi-line values are seen whole by gen_expected.py. For exploring, not a test.
