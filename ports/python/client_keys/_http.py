@@ -34,6 +34,18 @@ def check_scope(scope):
     return scope
 
 
+class MiddlewareBase:
+    """What the WSGI and ASGI middleware share: the wrapped app, the verifier, the checked
+    required scope and realm, and the logger."""
+
+    def __init__(self, app, verifier, required_scope=None, realm="api", logger=LOGGER):
+        self.app = app
+        self.verifier = verifier
+        self.required_scope = check_scope(required_scope)
+        self.realm = check_realm(realm)
+        self.logger = logger
+
+
 class Refusal:
     """Why a request was refused: what the caller is told, and what the log says."""
 

@@ -1,11 +1,11 @@
 """ASGI middleware (FastAPI, Starlette, any ASGI app): only requests with a valid key get through."""
 
-from ._http import LOGGER, authenticate, check_realm, check_scope, log_accepted
+from ._http import MiddlewareBase, authenticate, log_accepted
 
 SCOPE_KEY = "client_keys.key"
 
 
-class ClientKeyMiddleware:
+class ClientKeyMiddleware(MiddlewareBase):
     """Verifies `Authorization: Bearer <token>` on every HTTP request and WebSocket handshake.
 
     A request with a valid key reaches `app` with the VerifiedKey in `scope["client_keys.key"]`
@@ -14,13 +14,6 @@ class ClientKeyMiddleware:
     `required_scope`, 403; a refused WebSocket handshake is closed, which servers answer with
     403) and one WARNING on the `client_keys` logger saying why. The token is never logged.
     """
-
-    def __init__(self, app, verifier, required_scope=None, realm="api", logger=LOGGER):
-        self.app = app
-        self.verifier = verifier
-        self.required_scope = check_scope(required_scope)
-        self.realm = check_realm(realm)
-        self.logger = logger
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):

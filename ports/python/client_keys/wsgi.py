@@ -1,11 +1,11 @@
 """WSGI middleware (Flask, Django, any WSGI app): only requests with a valid key get through."""
 
-from ._http import LOGGER, STATUS_TEXT, authenticate, check_realm, check_scope, log_accepted
+from ._http import MiddlewareBase, STATUS_TEXT, authenticate, log_accepted
 
 ENVIRON_KEY = "client_keys.key"
 
 
-class ClientKeyMiddleware:
+class ClientKeyMiddleware(MiddlewareBase):
     """Verifies `Authorization: Bearer <token>` on every request.
 
     A request with a valid key reaches `app` with the VerifiedKey in `environ["client_keys.key"]`;
@@ -14,13 +14,6 @@ class ClientKeyMiddleware:
     never logged. A server that joins repeated headers into one value (most WSGI servers do)
     turns two Authorization headers into one malformed value: still a 400.
     """
-
-    def __init__(self, app, verifier, required_scope=None, realm="api", logger=LOGGER):
-        self.app = app
-        self.verifier = verifier
-        self.required_scope = check_scope(required_scope)
-        self.realm = check_realm(realm)
-        self.logger = logger
 
     def __call__(self, environ, start_response):
         header = environ.get("HTTP_AUTHORIZATION")
