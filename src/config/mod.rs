@@ -163,7 +163,7 @@ impl Config {
     /// A variable is missing or invalid, or `.env` cannot be read or parsed; the message names
     /// the variable or line and the fix, never a value.
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_source(&EnvSource::load(Path::new(".env"), Missing::Allowed)?)
+        Config::from_optional_env_file(Path::new(".env"))
     }
 
     /// Reads the environment, after the given `.env` file, which must exist.
@@ -175,7 +175,6 @@ impl Config {
     }
 
     /// Reads the environment, after the given `.env` file if it exists.
-    #[cfg_attr(not(feature = "operator"), allow(dead_code))]
     pub(crate) fn from_optional_env_file(path: &Path) -> Result<Config, ConfigError> {
         Config::from_source(&EnvSource::load(path, Missing::Allowed)?)
     }

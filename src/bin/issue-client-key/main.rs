@@ -87,7 +87,7 @@ fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
         file.revoke(input)?
     };
     output::after_revoke(&revoked, file.path());
-    warn_if_overridden(Variable::ClientKeys, "remove the id there too");
+    output::warn_if_overridden(Variable::ClientKeys, "remove the id there too");
     Ok(())
 }
 
@@ -96,7 +96,7 @@ fn rotate(args: &EnvFileArg) -> Result<(), Failure> {
     let file = env_file(args);
     let done = file.rotate()?;
     output::after_rotate(&done, file.path());
-    warn_if_overridden(Variable::ClientSecret, "update it there too");
+    output::warn_if_overridden(Variable::ClientSecret, "update it there too");
     Ok(())
 }
 
@@ -166,16 +166,6 @@ fn load_config(env: &EnvFileArg) -> Result<Config, Failure> {
         output::warn_readable(path);
     }
     Ok(config)
-}
-
-/// Warns when the environment sets `variable`, which then wins over the edited file.
-fn warn_if_overridden(variable: Variable, what_to_do: &str) {
-    if variable.is_set_in_environment() {
-        eprintln!(
-            "warning: {variable} is also set in the environment, which wins over the file: \
-             {what_to_do}"
-        );
-    }
 }
 
 /// Whether `input` starts like a token (any case) rather than a key id.

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use client_keys::operator::{Initialized, Revoked, Rotated};
 use client_keys::{
-    AccessToken, Claims, ClientSecret, Inspection, IssuedKey, KeyId, TokenKind, VerifiedKey,
+    AccessToken, Claims, ClientSecret, Inspection, IssuedKey, KeyId, TokenKind, Variable,
+    VerifiedKey,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -115,12 +116,7 @@ pub(crate) fn after_issue(key_id: KeyId, saved_to: Option<&Path>) {
                 "Saved key_id {key_id} to CLIENT_KEYS in {}.",
                 path.display()
             );
-            if client_keys::Variable::ClientKeys.is_set_in_environment() {
-                eprintln!(
-                    "warning: CLIENT_KEYS is also set in the environment, which wins over the \
-                     file: add the key_id there too"
-                );
-            }
+            warn_if_overridden(Variable::ClientKeys, "add the key_id there too");
             eprintln!(
                 "Next: reload or restart the servers that read it, then hand the \
                  key_access_token to the client over a secure channel."
@@ -200,6 +196,16 @@ pub(crate) fn after_rotate(done: &Rotated, path: &Path) {
         old = done.old_secret_id,
         n = done.previous_secrets,
     );
+}
+
+/// Warns when the environment sets `variable`, which then wins over the edited file.
+pub(crate) fn warn_if_overridden(variable: Variable, what_to_do: &str) {
+    if variable.is_set_in_environment() {
+        eprintln!(
+            "warning: {variable} is also set in the environment, which wins over the file: \
+             {what_to_do}"
+        );
+    }
 }
 
 pub(crate) fn warn_readable(path: &Path) {
