@@ -147,6 +147,10 @@ pub enum ExchangeError {
     /// The requested lifetime is under a second or over 24 hours (answer `400`,
     /// `invalid_request`).
     InvalidLifetime,
+    /// The requested session is revoked (`CLIENT_REVOKED_SESSIONS`): any token minted for it
+    /// would be refused, so none is minted; the client must start a new session (answer
+    /// `400`, `invalid_grant`).
+    SessionRevoked(VerifyError),
 }
 
 impl fmt::Display for ExchangeError {
@@ -160,6 +164,9 @@ impl fmt::Display for ExchangeError {
             ExchangeError::InvalidLifetime => f.write_str(
                 "invalid request: the lifetime must be from 1 second to 24 hours (86400 seconds)",
             ),
+            ExchangeError::SessionRevoked(e) => {
+                write!(f, "{e}: start a new session, with another session id")
+            }
         }
     }
 }
@@ -167,7 +174,7 @@ impl fmt::Display for ExchangeError {
 impl std::error::Error for ExchangeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ExchangeError::InvalidClient(e) => Some(e),
+            ExchangeError::InvalidClient(e) | ExchangeError::SessionRevoked(e) => Some(e),
             ExchangeError::InvalidRequest(e) => Some(e),
             ExchangeError::ScopeNotGranted { .. } | ExchangeError::InvalidLifetime => None,
         }
@@ -249,7 +256,7 @@ impl AccessIssuer {
     ///
     /// # Errors
     /// The client key does not verify, a scope is not the parent's, the session id is
-    /// malformed, or the lifetime is outside 1 second to 24 hours.
+    /// malformed or revoked, or the lifetime is outside 1 second to 24 hours.
     pub fn exchange(
         &self,
         client_key: &str,
@@ -272,6 +279,13 @@ impl AccessIssuer {
             .verifier
             .verify_parent_at(client_key, now)
             .map_err(ExchangeError::InvalidClient)?;
+        let session = request.session_id.as_deref();
+        if self.verifier.is_session_revoked(&parent.key_id(), session) {
+            return Err(ExchangeError::SessionRevoked(VerifyError::SessionRevoked {
+                key_id: parent.key_id(),
+                session_id: session.map(str::to_owned),
+            }));
+        }
         let scopes = match request.scopes() {
             None => parent.scopes().to_vec(),
             Some(asked) => {
@@ -461,15 +475,15 @@ mod tests {
     fn verifiers_refuse_access_tokens_that_live_longer_than_they_grant() {
         let secret = ClientSecret::generate();
         let id = KeyId::generate();
-        let unbounded = Verifier::new(&secret, Allowlist::parse(&id.to_string()));
-        let verifier = unbounded.clone().with_max_access_ttl(MAX_ACCESS_TTL);
+        // No lifetime set: the default is the format's 24 hours.
+        let verifier = Verifier::new(&secret, Allowlist::parse(&id.to_string()));
         let keys = SecretKeys::derive(&secret);
         let sealed = |expires_at: u64| {
             let claims = Claims::new().with_expires_at(expires_at);
             mint(&keys, id, &claims)
         };
+        // Sealed by anyone holding the secret, with an expiry in year 9999.
         let far = sealed(crate::token::claims::MAX_EXPIRES_AT);
-        assert!(unbounded.verify_at(far.expose_secret(), NOW).is_ok());
         assert_eq!(
             verifier.verify_at(far.expose_secret(), NOW),
             Err(VerifyError::Malformed(Malformed::AccessTokenTooLong))
@@ -477,7 +491,15 @@ mod tests {
         let day = sealed(NOW + 86_400 + 60);
         assert!(verifier.verify_at(day.expose_secret(), NOW).is_ok());
         let past_skew = sealed(NOW + 86_400 + 61);
-        assert!(verifier.verify_at(past_skew.expose_secret(), NOW).is_err());
+        assert_eq!(
+            verifier.verify_at(past_skew.expose_secret(), NOW),
+            Err(VerifyError::Malformed(Malformed::AccessTokenTooLong))
+        );
+        // A longer maximum cannot raise the format's.
+        let raised = verifier
+            .clone()
+            .with_max_access_ttl(Duration::from_secs(7 * 86_400));
+        assert!(raised.verify_at(past_skew.expose_secret(), NOW).is_err());
         let short = verifier.with_max_access_ttl(Duration::from_secs(600));
         assert!(
             short
@@ -487,6 +509,15 @@ mod tests {
         assert_eq!(
             short.verify_at(sealed(NOW + 661).expose_secret(), NOW),
             Err(VerifyError::Malformed(Malformed::AccessTokenTooLong))
+        );
+        // A client key's expiry is its own: no cap.
+        let far_claims = Claims::new().with_expires_at(crate::token::claims::MAX_EXPIRES_AT);
+        let key = Issuer::new(&secret).issue(&far_claims).expect("issue");
+        let keys_verifier = Verifier::new(&secret, Allowlist::parse(&key.key_id().to_string()));
+        assert!(
+            keys_verifier
+                .verify_at(key.token().expose_secret(), NOW)
+                .is_ok()
         );
     }
 

@@ -86,9 +86,35 @@ pub enum VerifyError {
         /// The key id the token carries.
         key_id: KeyId,
     },
+    /// An access token whose session is listed in `CLIENT_REVOKED_SESSIONS`; its parent key
+    /// and the parent's other sessions are still accepted.
+    SessionRevoked {
+        /// The parent's key id.
+        key_id: KeyId,
+        /// The session id (`None`: the session of the tokens minted without one).
+        session_id: Option<String>,
+    },
 }
 
 impl VerifyError {
+    /// A short, stable name for the reason, as in logs, metrics and the test vectors:
+    /// `no_credentials`, `invalid_request`, `malformed`, `unknown_secret`, `forged`,
+    /// `wrong_kind`, `expired`, `key_not_allowed` or `session_revoked`.
+    #[must_use]
+    pub const fn reason(&self) -> &'static str {
+        match self {
+            VerifyError::NotBearer => "no_credentials",
+            VerifyError::InvalidHeader(_) => "invalid_request",
+            VerifyError::Malformed(_) => "malformed",
+            VerifyError::UnknownSecret => "unknown_secret",
+            VerifyError::Forged => "forged",
+            VerifyError::WrongKind { .. } => "wrong_kind",
+            VerifyError::Expired { .. } => "expired",
+            VerifyError::KeyNotAllowed { .. } => "key_not_allowed",
+            VerifyError::SessionRevoked { .. } => "session_revoked",
+        }
+    }
+
     /// Whether the request should get RFC 6750's `400 invalid_request` (a malformed header).
     #[must_use]
     pub fn is_invalid_request(&self) -> bool {
@@ -129,6 +155,17 @@ impl fmt::Display for VerifyError {
                     "key_id {key_id} is not in CLIENT_KEYS (revoked or never added)"
                 )
             }
+            VerifyError::SessionRevoked { key_id, session_id } => match session_id {
+                Some(session) => write!(
+                    f,
+                    "session {session:?} of key_id {key_id} is revoked (CLIENT_REVOKED_SESSIONS)"
+                ),
+                None => write!(
+                    f,
+                    "the access tokens minted without a session id for key_id {key_id} are \
+                     revoked (CLIENT_REVOKED_SESSIONS)"
+                ),
+            },
         }
     }
 }

@@ -56,6 +56,9 @@ mod verify;
 pub use access::{AccessIssuer, AccessRequest, AccessToken, ExchangeError};
 pub use bearer::bearer_token;
 pub use config::allowlist::Allowlist;
+pub use config::revoked::{
+    InvalidRevokedSession, RevokedSession, RevokedSessionProblem, RevokedSessions,
+};
 pub use config::{Config, ConfigError, InvalidSecret, Variable};
 pub use error::{InvalidHeader, VerifyError};
 pub use http::SharedVerifier;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::bearer::bearer_token;
 use crate::config::allowlist::Allowlist;
+use crate::config::revoked::RevokedSessions;
 use crate::config::{Config, ConfigError};
 use crate::error::VerifyError;
 use crate::token::claims::{Claims, now_unix};
@@ -86,15 +87,16 @@ impl Accept {
 pub struct Verifier {
     inner: Arc<Inner>,
     accept: Accept,
-    /// When set, access tokens that expire later than this many seconds (plus [`CLOCK_SKEW`])
-    /// from now are refused.
-    max_access_ttl: Option<u64>,
+    /// Access tokens that expire later than this many seconds (plus [`CLOCK_SKEW`]) from now
+    /// are refused: [`MAX_ACCESS_TTL`] unless lowered by [`Verifier::with_max_access_ttl`].
+    max_access_ttl: u64,
 }
 
 #[derive(Clone)]
 struct Inner {
     keyring: Keyring,
     allowlist: Allowlist,
+    revoked: RevokedSessions,
 }
 
 impl Verifier {
@@ -105,9 +107,10 @@ impl Verifier {
             inner: Arc::new(Inner {
                 keyring: Keyring::new(secret, &[]),
                 allowlist,
+                revoked: RevokedSessions::default(),
             }),
             accept: Accept::All,
-            max_access_ttl: None,
+            max_access_ttl: MAX_ACCESS_TTL.as_secs(),
         }
     }
 
@@ -125,8 +128,17 @@ impl Verifier {
         self
     }
 
-    /// Reads `CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS` (optional) and `CLIENT_KEYS` from the
-    /// environment, after `.env` in the current directory if there is one (the environment
+    /// The same verifier, refusing the access tokens of the sessions in `revoked`
+    /// (`CLIENT_REVOKED_SESSIONS`) as [`VerifyError::SessionRevoked`]. Client keys are not
+    /// affected, nor the listed sessions' parents and their other sessions.
+    #[must_use]
+    pub fn with_revoked_sessions(mut self, revoked: RevokedSessions) -> Verifier {
+        Arc::make_mut(&mut self.inner).revoked = revoked;
+        self
+    }
+
+    /// Reads `CLIENT_SECRET`, `CLIENT_SECRET_PREVIOUS` (optional), `CLIENT_KEYS` and
+    /// `CLIENT_REVOKED_SESSIONS` (optional) from the environment, after `.env` in the current directory if there is one (the environment
     /// wins; the file is not loaded into the process environment).
     ///
     /// # Errors
@@ -142,7 +154,8 @@ impl Verifier {
     pub fn from_config(config: &Config) -> Result<Verifier, ConfigError> {
         let allowlist = config.allowlist().ok_or(ConfigError::MissingKeys)?.clone();
         Ok(Verifier::new(config.secret(), allowlist)
-            .with_previous_secrets(config.previous_secrets()))
+            .with_previous_secrets(config.previous_secrets())
+            .with_revoked_sessions(config.revoked_sessions().clone()))
     }
 
     /// The same verifier, accepting only the given kinds of token (both by default). A refused
@@ -174,19 +187,21 @@ impl Verifier {
 
     /// The same verifier, refusing access tokens that expire more than `max` (plus
     /// [`CLOCK_SKEW`]) from now, as [`Malformed::AccessTokenTooLong`]: set it to the longest
-    /// lifetime your token endpoint grants (at most [`MAX_ACCESS_TTL`]). Without it, an access
-    /// token is judged by its own expiry only.
+    /// lifetime your token endpoint grants. Every verifier already refuses access tokens that
+    /// expire more than [`MAX_ACCESS_TTL`] (24 hours, plus the skew) from now, whoever sealed
+    /// them; `max` can only lower that (it is clamped to 1 s ..= 24 h).
     #[must_use]
     pub fn with_max_access_ttl(mut self, max: Duration) -> Verifier {
-        self.max_access_ttl = Some(max.as_secs().clamp(1, MAX_ACCESS_TTL.as_secs()));
+        self.max_access_ttl = max.as_secs().clamp(1, MAX_ACCESS_TTL.as_secs());
         self
     }
 
     /// Verifies a token (a client key, or an access token), as a server does on every request.
     ///
     /// Checks, in order: length and form, the secret it names, authenticity (AES-GCM), that
-    /// its kind is accepted ([`Verifier::accepting`]), expiry, and that its key id (for an
-    /// access token, its parent's) is in `CLIENT_KEYS`.
+    /// its kind is accepted ([`Verifier::accepting`]), expiry (and, for an access token, that
+    /// it expires within its longest lifetime), that its key id (for an access token, its
+    /// parent's) is in `CLIENT_KEYS`, and for an access token that its session is not revoked.
     ///
     /// # Errors
     /// Which check failed, as a [`VerifyError`] (for logs; answer every one with the same 401).
@@ -238,15 +253,21 @@ impl Verifier {
             if now >= expires_at {
                 return Err(VerifyError::Expired { key_id, expires_at });
             }
-            let too_long = self.max_access_ttl.is_some_and(|max| {
-                expires_at > now.saturating_add(max).saturating_add(CLOCK_SKEW.as_secs())
-            });
-            if kind == TokenKind::AccessToken && too_long {
+            let latest = now
+                .saturating_add(self.max_access_ttl)
+                .saturating_add(CLOCK_SKEW.as_secs());
+            if kind == TokenKind::AccessToken && expires_at > latest {
                 return Err(Malformed::AccessTokenTooLong.into());
             }
         }
         if !self.inner.allowlist.contains(&key_id) {
             return Err(VerifyError::KeyNotAllowed { key_id });
+        }
+        if kind == TokenKind::AccessToken && self.is_session_revoked(&key_id, claims.session_id()) {
+            return Err(VerifyError::SessionRevoked {
+                key_id,
+                session_id: claims.session_id().map(str::to_owned),
+            });
         }
         #[allow(clippy::expect_used)]
         let keys = self
@@ -271,6 +292,23 @@ impl Verifier {
     /// As [`bearer_token`], then as [`Verifier::verify`].
     pub fn verify_authorization(&self, header_value: &str) -> Result<VerifiedKey, VerifyError> {
         self.verify(bearer_token(header_value)?)
+    }
+
+    /// [`Verifier::verify_authorization`] as if the time were `now` (unix seconds).
+    ///
+    /// # Errors
+    /// As [`Verifier::verify_authorization`].
+    pub fn verify_authorization_at(
+        &self,
+        header_value: &str,
+        now: u64,
+    ) -> Result<VerifiedKey, VerifyError> {
+        self.verify_at(bearer_token(header_value)?, now)
+    }
+
+    /// Whether the session `session_id` of the parent `key_id` is in `CLIENT_REVOKED_SESSIONS`.
+    pub(crate) fn is_session_revoked(&self, key_id: &KeyId, session_id: Option<&str>) -> bool {
+        self.inner.revoked.contains(key_id, session_id)
     }
 
     /// `fresh` (a reloaded configuration) with this verifier's policy: the kinds it accepts and

@@ -6,7 +6,7 @@
 
 mod common;
 
-use client_keys::{Config, TokenKind, Verifier, VerifyError};
+use client_keys::{Config, RevokedSessions, TokenKind, Verifier, VerifyError};
 use serde_json::Value;
 
 /// Every vector file with the kind of token it holds.
@@ -24,15 +24,33 @@ fn vector_files() -> [(TokenKind, Value); 2] {
     ]
 }
 
+/// The case's `CLIENT_REVOKED_SESSIONS`, if it gives one.
+fn revoked_sessions(case: &Value) -> RevokedSessions {
+    case.get("revoked_sessions")
+        .map(|text| {
+            text.as_str()
+                .expect("text")
+                .parse()
+                .expect("revoked sessions")
+        })
+        .unwrap_or_default()
+}
+
 fn error_name(err: &VerifyError) -> &'static str {
-    match err {
-        VerifyError::Malformed(_) => "malformed",
-        VerifyError::UnknownSecret => "unknown_secret",
-        VerifyError::Forged => "forged",
-        VerifyError::Expired { .. } => "expired",
-        VerifyError::KeyNotAllowed { .. } => "key_not_allowed",
-        other => panic!("no vector uses {other:?}"),
-    }
+    let name = err.reason();
+    assert!(
+        [
+            "malformed",
+            "unknown_secret",
+            "forged",
+            "expired",
+            "key_not_allowed",
+            "session_revoked"
+        ]
+        .contains(&name),
+        "no vector uses {err:?}"
+    );
+    name
 }
 
 #[test]
@@ -54,7 +72,8 @@ fn valid_vectors_verify_to_their_claims() {
                 Some(&previous.join(",")),
                 Some(key_id),
             )
-            .expect("config");
+            .expect("config")
+            .with_revoked_sessions(revoked_sessions(case));
             let verifier = Verifier::from_config(&config).expect("verifier");
             let now = case["now"].as_u64().expect("now");
             let key = verifier
@@ -95,7 +114,8 @@ fn invalid_vectors_fail_for_their_stated_reason() {
                 case["secret"].as_str().expect("secret"),
                 case["client_keys"].as_str().expect("client_keys"),
             )
-            .expect("verifier");
+            .expect("verifier")
+            .with_revoked_sessions(revoked_sessions(case));
             let token = case["token"].as_str().expect("token");
             let now = case["now"].as_u64().expect("now");
             let err = verifier

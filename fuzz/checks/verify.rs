@@ -4,8 +4,11 @@
 //! are known mints in every process and a saved corpus stays meaningful across runs.
 //! `CLIENT_SECRET` and a third secret (first in `CLIENT_SECRET_PREVIOUS`) are drawn at random
 //! per process: the tokens minted at start-up with [`Issuer`] and exchanged for access tokens
-//! with [`Verifier::exchange`] are under them, so a token another process minted (found in a
-//! saved corpus) is refused here, as it should be.
+//! with [`client_keys::AccessIssuer`] are under them, so a token another process minted (found
+//! in a saved corpus) is refused here, as it should be.
+//! Every check runs at the vectors' fixed time [`NOW`], so that the vectors' access tokens
+//! (which expire within a day of it) and the tokens minted here keep their answers whatever
+//! the date.
 //! Every token this process knows to be genuine is in [`Fixture::minted`], with what
 //! verification must say about it. For any other input, every entry point must refuse.
 
@@ -13,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use client_keys::limits::{CLOCK_SKEW, MAX_ACCESS_TTL};
 use client_keys::{
     AccessRequest, Claims, ClientSecret, Config, Inspector, Issuer, KeyId, TokenKind, Verifier,
     VerifyError, bearer_token,
@@ -25,6 +29,9 @@ use super::assert_not_echoed;
 const VECTOR_A: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 /// Entry 3: the vectors' second secret (written in upper case here).
 const VECTOR_B: &str = "F0E1D2C3B4A5968778695A4B3C2D1E0FF0E1D2C3B4A5968778695A4B3C2D1E0F";
+/// The time every check runs at: the vectors' `now`.
+const NOW: u64 = 1_800_000_000;
+
 /// A secret the verifier does not have.
 const OTHER: &str = "abababababababababababababababababababababababababababababababab";
 
@@ -41,11 +48,14 @@ pub(crate) struct Minted {
     /// Whether its key id is in `CLIENT_KEYS`.
     listed: bool,
     expired: bool,
+    /// An access token that expires later than a verifier allows (24 hours and the skew
+    /// after `NOW`): genuine, and refused as malformed.
+    too_long: bool,
 }
 
 impl Minted {
     fn accepted(&self) -> bool {
-        self.listed && !self.expired
+        self.listed && !self.expired && !self.too_long
     }
 }
 
@@ -102,7 +112,7 @@ impl Fixture {
                     .with_scope("read")
                     .with_scope("write")
                     .with_metadata("team", "payments")
-                    .with_expires_in(Duration::from_secs(30 * 24 * 3600)),
+                    .with_expires_at(client_keys::limits::MAX_EXPIRES_AT),
             )
             .expect("mints");
         let old = previous
@@ -135,13 +145,15 @@ impl Fixture {
                     secret_index: index,
                     listed,
                     expired: false,
+                    too_long: false,
                 },
             );
         }
 
-        // The vectors: valid cases are listed and unexpired (they expire in 2100 at the
-        // earliest); invalid ones are near misses, except those refused for their expiry, key
-        // id or secret, which are genuine mints and are calibrated below.
+        // The vectors: valid cases are listed and unexpired at `NOW`; invalid ones are near
+        // misses, except those that decrypt (refused for their expiry or lifetime, key id,
+        // secret or revoked session, which this verifier does not revoke): genuine mints,
+        // calibrated below.
         let mut genuine_refused = Vec::new();
         for doc in [CLIENT_KEY_VECTORS, ACCESS_TOKEN_VECTORS] {
             let doc: Value = serde_json::from_str(doc).expect("vectors are JSON");
@@ -162,17 +174,14 @@ impl Fixture {
                         secret_index: secret_index(secret),
                         listed: true,
                         expired: false,
+                        too_long: false,
                     },
                 );
             }
             for case in doc["invalid"].as_array().expect("invalid cases") {
                 let token = case["token"].as_str().expect("token").to_owned();
-                match case["error"].as_str().expect("error") {
-                    error @ ("expired" | "key_not_allowed" | "unknown_secret") => {
-                        genuine_refused.push((token, error == "expired"));
-                    }
-                    _ => near_misses.push(token),
-                }
+                let expired = case["error"].as_str() == Some("expired");
+                genuine_refused.push((token, expired));
             }
         }
 
@@ -200,17 +209,22 @@ impl Fixture {
         let verifier = Verifier::from_config(&config).expect("verifier");
         let inspector = Inspector::from_config(&config);
 
-        // Genuine tokens the vectors say are refused (by a verifier with only the first
-        // secret and a one-id allowlist): what they carry is whatever `inspect` reads, which
-        // is trusted here only for these fixed texts. A token "minted under another secret"
+        // The vectors' invalid tokens (refused by a verifier with only the first secret and a
+        // one-id allowlist): those that decrypt are genuine, and carry whatever `inspect`
+        // reads, which is trusted here only for these fixed texts. A token "minted under another secret"
         // may be minted under `VECTOR_B`, and the key_not_allowed one may carry a listed id:
         // then this verifier accepts them, as it should.
         for (token, expired) in genuine_refused {
-            let Ok(found) = inspector.inspect(&token) else {
+            let Ok(found) = inspector.inspect_at(&token, NOW) else {
                 near_misses.push(token);
                 continue;
             };
             assert_eq!(found.is_expired(), expired, "the expired vector");
+            let too_long = found.kind() == TokenKind::AccessToken
+                && found
+                    .claims()
+                    .expires_at()
+                    .is_some_and(|at| at > NOW + MAX_ACCESS_TTL.as_secs() + CLOCK_SKEW.as_secs());
             let listed = listed_ids.contains(&found.key_id());
             assert_eq!(found.in_allowlist(), Some(listed));
             minted.insert(
@@ -221,6 +235,7 @@ impl Fixture {
                     secret_index: found.secret_index(),
                     listed,
                     expired,
+                    too_long,
                 },
             );
         }
@@ -239,7 +254,7 @@ impl Fixture {
             (&old, &requests[0], 1),
         ] {
             let access = client_keys::AccessIssuer::new(verifier.clone())
-                .exchange(parent.token().expose_secret(), request)
+                .exchange_at(parent.token().expose_secret(), request, NOW)
                 .expect("a listed client key exchanges");
             minted.insert(
                 access.token().expose_secret().to_owned(),
@@ -250,6 +265,7 @@ impl Fixture {
                     secret_index,
                     listed: true,
                     expired: false,
+                    too_long: false,
                 },
             );
         }
@@ -310,15 +326,20 @@ impl Fixture {
                 &self.client_keys_only,
                 &self.access_tokens_only,
             ] {
-                messages.extend(verifier.verify(input).err().map(|e| e.to_string()));
+                messages.extend(verifier.verify_at(input, NOW).err().map(|e| e.to_string()));
             }
             for value in [input, header.as_str()] {
-                let refused = self.verifier.verify_authorization(value).err();
+                let refused = self.verifier.verify_authorization_at(value, NOW).err();
                 messages.extend(refused.map(|e| e.to_string()));
             }
-            messages.extend(self.inspector.inspect(input).err().map(|e| e.to_string()));
+            messages.extend(
+                self.inspector
+                    .inspect_at(input, NOW)
+                    .err()
+                    .map(|e| e.to_string()),
+            );
             let exchanged = client_keys::AccessIssuer::new(self.verifier.clone())
-                .exchange(input, &AccessRequest::new())
+                .exchange_at(input, &AccessRequest::new(), NOW)
                 .err();
             messages.extend(exchanged.map(|e| e.to_string()));
         }
@@ -352,7 +373,7 @@ fn check_token_with(fx: &Fixture, input: &str) {
     let known = fx.lookup(input);
     let accepted = fx.accepted(input);
 
-    match fx.verifier.verify(input) {
+    match fx.verifier.verify_at(input, NOW) {
         Ok(key) => {
             let m = accepted.unwrap_or_else(|| {
                 panic!("verify accepted a token that was not minted: {input:?}")
@@ -365,6 +386,8 @@ fn check_token_with(fx: &Fixture, input: &str) {
             if let Some(m) = known {
                 let expected = if m.expired {
                     matches!(e, VerifyError::Expired { .. })
+                } else if m.too_long {
+                    e == VerifyError::Malformed(client_keys::Malformed::AccessTokenTooLong)
                 } else {
                     matches!(e, VerifyError::KeyNotAllowed { key_id, .. } if key_id == m.key_id)
                 };
@@ -382,7 +405,7 @@ fn check_token_with(fx: &Fixture, input: &str) {
         (&fx.access_tokens_only, TokenKind::AccessToken),
     ] {
         let wanted = accepted.filter(|m| m.kind == kind);
-        match verifier.verify(input) {
+        match verifier.verify_at(input, NOW) {
             Ok(key) => {
                 let m = wanted.unwrap_or_else(|| {
                     panic!("a verifier of {kind}s accepted another token: {input:?}")
@@ -410,7 +433,7 @@ fn check_token_with(fx: &Fixture, input: &str) {
     let header = format!("Bearer {input}");
     let token = input.trim_start_matches(' ').trim_end_matches([' ', '\t']);
     let wanted = fx.accepted(token);
-    match fx.verifier.verify_authorization(&header) {
+    match fx.verifier.verify_authorization_at(&header, NOW) {
         Ok(key) => {
             let m = wanted.unwrap_or_else(|| {
                 panic!("verify_authorization accepted a token that was not minted: {input:?}")
@@ -434,7 +457,7 @@ fn check_token_with(fx: &Fixture, input: &str) {
 
     // The input as a whole header value.
     let wanted = bearer_token(input).ok().and_then(|t| fx.accepted(t));
-    match fx.verifier.verify_authorization(input) {
+    match fx.verifier.verify_authorization_at(input, NOW) {
         Ok(key) => {
             let m = wanted.unwrap_or_else(|| {
                 panic!("verify_authorization accepted a header without a minted token: {input:?}")
@@ -455,7 +478,7 @@ fn check_token_with(fx: &Fixture, input: &str) {
         }
     }
 
-    match fx.inspector.inspect(input) {
+    match fx.inspector.inspect_at(input, NOW) {
         Ok(found) => {
             let m = known
                 .unwrap_or_else(|| panic!("inspect opened a token that was not minted: {input:?}"));
@@ -484,15 +507,18 @@ fn check_token_with(fx: &Fixture, input: &str) {
     }
 
     let parent = accepted.filter(|m| m.kind == TokenKind::ClientKey);
-    match client_keys::AccessIssuer::new(fx.verifier.clone()).exchange(input, &AccessRequest::new())
-    {
+    match client_keys::AccessIssuer::new(fx.verifier.clone()).exchange_at(
+        input,
+        &AccessRequest::new(),
+        NOW,
+    ) {
         Ok(access) => {
             let m = parent.unwrap_or_else(|| {
                 panic!("exchange accepted something other than a minted client key: {input:?}")
             });
             let key = fx
                 .verifier
-                .verify(access.token().expose_secret())
+                .verify_at(access.token().expose_secret(), NOW)
                 .expect("a fresh access token verifies");
             assert_eq!(key.kind(), TokenKind::AccessToken);
             assert_eq!(key.key_id(), m.key_id);

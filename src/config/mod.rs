@@ -1,6 +1,6 @@
 //! Configuration: the variables a verifier or issuer reads (`CLIENT_SECRET`,
-//! `CLIENT_SECRET_PREVIOUS`, `CLIENT_KEYS`), from the environment over a `.env` file, and the
-//! one parser of each.
+//! `CLIENT_SECRET_PREVIOUS`, `CLIENT_KEYS`, `CLIENT_REVOKED_SESSIONS`), from the environment over
+//! a `.env` file, and the one parser of each.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -9,9 +9,11 @@ use crate::token::secret::{ClientSecret, SecretProblem};
 
 pub(crate) mod allowlist;
 pub(crate) mod dotenv;
+pub(crate) mod revoked;
 pub(crate) mod source;
 
 use allowlist::Allowlist;
+use revoked::{InvalidRevokedSession, RevokedSessions};
 use source::{EnvSource, Missing, Origin};
 
 /// A variable of the configuration.
@@ -24,14 +26,18 @@ pub enum Variable {
     ClientSecretPrevious,
     /// `CLIENT_KEYS`: the allowlist of key ids, comma-separated.
     ClientKeys,
+    /// `CLIENT_REVOKED_SESSIONS`: access-token sessions refused although their parent key is
+    /// allowed (optional).
+    ClientRevokedSessions,
 }
 
 impl Variable {
     /// Every variable, in the order a report lists them.
-    pub const ALL: [Variable; 3] = [
+    pub const ALL: [Variable; 4] = [
         Variable::ClientSecret,
         Variable::ClientSecretPrevious,
         Variable::ClientKeys,
+        Variable::ClientRevokedSessions,
     ];
 
     /// The variable's name, as in the environment and `.env`.
@@ -41,6 +47,7 @@ impl Variable {
             Variable::ClientSecret => "CLIENT_SECRET",
             Variable::ClientSecretPrevious => "CLIENT_SECRET_PREVIOUS",
             Variable::ClientKeys => "CLIENT_KEYS",
+            Variable::ClientRevokedSessions => "CLIENT_REVOKED_SESSIONS",
         }
     }
 
@@ -123,6 +130,7 @@ pub struct Config {
     secret: ClientSecret,
     previous: Vec<ClientSecret>,
     keys: Option<Allowlist>,
+    revoked: RevokedSessions,
     secret_file: Option<PathBuf>,
 }
 
@@ -153,8 +161,17 @@ impl Config {
             secret,
             previous,
             keys: client_keys.map(Allowlist::parse),
+            revoked: RevokedSessions::default(),
             secret_file: None,
         })
+    }
+
+    /// The same configuration with `CLIENT_REVOKED_SESSIONS` (read by [`Config::from_env`]
+    /// and [`Config::from_env_file`] when it is set).
+    #[must_use]
+    pub fn with_revoked_sessions(mut self, revoked: RevokedSessions) -> Config {
+        self.revoked = revoked;
+        self
     }
 
     /// Reads the environment, after `.env` in the current directory if there is one.
@@ -190,6 +207,9 @@ impl Config {
             previous.as_deref().map(String::as_str),
             keys.as_deref().map(String::as_str),
         )?;
+        if let Some(text) = source.get(Variable::ClientRevokedSessions)? {
+            config.revoked = RevokedSessions::parse(&text)?;
+        }
         if source.origin(Variable::ClientSecret) == Origin::File {
             config.secret_file = source.path().map(Path::to_owned);
         }
@@ -220,6 +240,12 @@ impl Config {
     pub fn allowlist(&self) -> Option<&Allowlist> {
         self.keys.as_ref()
     }
+
+    /// The revoked sessions (`CLIENT_REVOKED_SESSIONS`; empty when unset).
+    #[must_use]
+    pub fn revoked_sessions(&self) -> &RevokedSessions {
+        &self.revoked
+    }
 }
 
 impl fmt::Debug for Config {
@@ -228,7 +254,14 @@ impl fmt::Debug for Config {
             .field("secret", &self.secret)
             .field("previous_secrets", &self.previous.len())
             .field("keys", &self.keys)
+            .field("revoked_sessions", &self.revoked.len())
             .finish()
+    }
+}
+
+impl From<InvalidRevokedSession> for ConfigError {
+    fn from(e: InvalidRevokedSession) -> ConfigError {
+        ConfigError::InvalidRevokedSession(e)
     }
 }
 
@@ -249,6 +282,9 @@ pub enum ConfigError {
     InvalidSecret(InvalidSecret),
     /// `CLIENT_KEYS` is not set (an empty value is fine: it refuses every key).
     MissingKeys,
+    /// An entry of `CLIENT_REVOKED_SESSIONS` does not parse: the whole list is refused, so
+    /// that a typo cannot bring a revoked session back.
+    InvalidRevokedSession(InvalidRevokedSession),
     /// A variable is not valid Unicode.
     NotUnicode {
         /// The variable.
@@ -300,6 +336,7 @@ impl fmt::Display for ConfigError {
                  or `issue-client-key secret`, and put it in the environment or .env",
             ),
             ConfigError::InvalidSecret(e) => write!(f, "{e}"),
+            ConfigError::InvalidRevokedSession(e) => write!(f, "{e}"),
             ConfigError::MissingKeys => f.write_str(
                 "CLIENT_KEYS is not set: add `CLIENT_KEYS=` (comma-separated key ids) to the \
                  environment or .env; an empty value refuses every key",
@@ -352,6 +389,7 @@ impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ConfigError::InvalidSecret(e) => Some(e),
+            ConfigError::InvalidRevokedSession(e) => Some(e),
             ConfigError::EnvFileIo { source, .. } => Some(source),
             _ => None,
         }

@@ -21,6 +21,53 @@ impl fmt::Display for Rfc3339 {
     }
 }
 
+impl Rfc3339 {
+    /// Parses the form [`Rfc3339`] writes, `YYYY-MM-DDTHH:MM:SSZ` exactly, from
+    /// 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z. A date that does not exist (`02-30`,
+    /// hour 24) does not parse: the text must be the one its value formats back to.
+    pub(crate) fn parse(text: &str) -> Option<Rfc3339> {
+        let b = text.as_bytes();
+        let shape = b.len() == 20
+            && b.iter().enumerate().all(|(i, &c)| match i {
+                4 | 7 => c == b'-',
+                10 => c == b'T',
+                13 | 16 => c == b':',
+                19 => c == b'Z',
+                _ => c.is_ascii_digit(),
+            });
+        if !shape {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| {
+            b[range]
+                .iter()
+                .fold(0u64, |n, &c| n * 10 + u64::from(c - b'0'))
+        };
+        let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+        if year < 1970 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return None;
+        }
+        let seconds = days_from_civil(year, month, day) * 86_400
+            + number(11..13) * 3600
+            + number(14..16) * 60
+            + number(17..19);
+        let parsed = Rfc3339(seconds);
+        (parsed.to_string() == text).then_some(parsed)
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date on or after it (H. Hinnant's
+/// `days_from_civil`), the inverse of [`civil_from_days`].
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let year = year - u64::from(month <= 2);
+    let era = year / 400;
+    let yoe = year % 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's `civil_from_days`, for
 /// non-negative days).
 fn civil_from_days(days: u64) -> (u64, u64, u64) {
@@ -51,6 +98,57 @@ mod tests {
             (253_402_300_799, "9999-12-31T23:59:59Z"),
         ] {
             assert_eq!(Rfc3339(secs).to_string(), text);
+        }
+    }
+
+    #[test]
+    fn parses_exactly_what_it_formats() {
+        for secs in [
+            0,
+            1,
+            951_782_400,
+            1_801_396_800,
+            4_102_444_800,
+            253_402_300_799,
+        ] {
+            let text = Rfc3339(secs).to_string();
+            assert_eq!(Rfc3339::parse(&text), Some(Rfc3339(secs)), "{text}");
+        }
+        for bad in [
+            "",
+            "2027-01-31",
+            "2027-01-31T12:00:00",
+            "2027-01-31T12:00:00z",
+            "2027-01-31t12:00:00Z",
+            "2027-01-31 12:00:00Z",
+            "2027-01-31T12:00:00+00:00",
+            "2027-01-31T12:00:00.5Z",
+            "2027-02-29T00:00:00Z",
+            "2027-02-30T00:00:00Z",
+            "2027-04-31T00:00:00Z",
+            "2027-13-01T00:00:00Z",
+            "2027-00-01T00:00:00Z",
+            "2027-01-00T00:00:00Z",
+            "2027-01-01T24:00:00Z",
+            "2027-01-01T00:60:00Z",
+            "2027-01-01T00:00:60Z",
+            "1969-12-31T23:59:59Z",
+            "+027-01-31T12:00:00Z",
+            " 2027-01-31T12:00:00Z",
+        ] {
+            assert_eq!(Rfc3339::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            Rfc3339::parse("2028-02-29T00:00:00Z"),
+            Some(Rfc3339(1_835_395_200))
+        );
+    }
+
+    #[test]
+    fn days_from_civil_inverts_civil_from_days() {
+        for days in (0..2_932_897).step_by(97) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
         }
     }
 

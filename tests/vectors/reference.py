@@ -10,6 +10,7 @@ Needs the `cryptography` package (AES-GCM and HKDF); nothing else.
 
 import base64
 import binascii
+import datetime
 import hashlib
 import hmac
 import json
@@ -17,6 +18,7 @@ import os
 import re
 import sys
 import unicodedata
+import urllib.parse
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -29,6 +31,8 @@ PREFIX = {1: b"ckey_", 2: b"ckat_"}
 TAG_EXPIRES_AT, TAG_NAME, TAG_SCOPE, TAG_METADATA, TAG_SESSION_ID = 1, 2, 3, 4, 5
 CLIENT_KEY, ACCESS_TOKEN = 1, 2
 MAX_EXPIRES_AT = 253402300799
+MAX_ACCESS_TTL = 24 * 3600  # an access token expires at most this long after `now` ...
+CLOCK_SKEW = 60  # ... plus this much for the minting server's clock
 
 
 class Reject(Exception):
@@ -168,7 +172,7 @@ def mint_access(secret, parent_key_id, claims):
     return seal(secret, ACCESS_TOKEN, nonce, plaintext)
 
 
-def verify(token, secrets, allowlist, now):
+def verify(token, secrets, allowlist, now, revoked=frozenset()):
     """The numbered Verifying steps of docs/FORMAT.md."""
     token = token.encode()
     if len(token) > MAX_TOKEN_LEN:                                        # 1
@@ -204,13 +208,40 @@ def verify(token, secrets, allowlist, now):
         raise Reject("malformed", "access token claims")
     if claims["expires_at"] is not None and now >= claims["expires_at"]:  # 9
         raise Reject("expired", "expired")
+    if kind == ACCESS_TOKEN and claims["expires_at"] > now + MAX_ACCESS_TTL + CLOCK_SKEW:
+        raise Reject("malformed", "access token lives too long")
     if key_id.hex() not in allowlist:                                     # 10
         raise Reject("key_not_allowed", "not in CLIENT_KEYS")
+    if kind == ACCESS_TOKEN and (key_id.hex(), claims["session_id"]) in revoked:  # 10b
+        raise Reject("session_revoked", "session in CLIENT_REVOKED_SESSIONS")
     return kind, key_id.hex(), claims                                     # 11
 
 
 def parse_allowlist(text):
     return {e.strip().lower() for e in text.split(",") if e.strip()}
+
+
+REVOKED_ENTRY = re.compile(r"([0-9a-fA-F]{32})(?::((?:[A-Za-z0-9._~-]|%[0-9a-fA-F]{2})+))?"
+                           r"@(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")
+
+
+def parse_revoked(text):
+    """CLIENT_REVOKED_SESSIONS: {(parent key id, session id or None)}; a bad entry is an error."""
+    revoked = set()
+    for entry in (e.strip() for e in (text or "").split(",")):
+        if not entry:
+            continue
+        m = REVOKED_ENTRY.fullmatch(entry)
+        if m is None:
+            raise ValueError(f"bad CLIENT_REVOKED_SESSIONS entry {entry!r}")
+        datetime.datetime.strptime(m[3], "%Y-%m-%dT%H:%M:%SZ")  # a date that exists
+        session = None
+        if m[2] is not None:
+            session = urllib.parse.unquote_to_bytes(m[2]).decode("ascii", "replace")
+            if not 1 <= len(session) <= 64 or not all(0x21 <= ord(c) <= 0x7e for c in session):
+                raise ValueError(f"bad session id in {entry!r}")
+        revoked.add((m[1].lower(), session))
+    return revoked
 
 
 def h(hexstr):
@@ -227,6 +258,8 @@ N1 = "000000000000000000000001"
 N2 = "a1a2a3a4a5a6a7a8a9aaabac"
 FAR = 4102444800  # 2100-01-01T00:00:00Z
 NOW = 1800000000  # 2027-01-15T08:00:00Z: the time every case is verified at
+SOON = NOW + 3600  # an access token's expiry: within its 24 hours of NOW
+UNTIL = "2027-01-16T08:01:00Z"  # a revoked session's entry, revoked at NOW
 EMPTY = {"expires_at": None, "name": None, "scopes": [], "metadata": {}, "session_id": None}
 
 
@@ -321,10 +354,12 @@ def generate_client_keys():
 def reject_all(invalid):
     """Each case with the error the reference verifier gives (S1, CLIENT_KEYS=K1)."""
     cases = []
-    for desc, token in invalid:
+    for desc, token, *revoked in invalid:
         case = dict(desc=desc, secret=S1, client_keys=K1, token=token, now=NOW)
+        if revoked:
+            case["revoked_sessions"] = revoked[0]
         try:
-            verify(token, [h(S1)], parse_allowlist(K1), NOW)
+            verify(token, [h(S1)], parse_allowlist(K1), NOW, parse_revoked(case.get("revoked_sessions")))
             raise SystemExit(f"invalid vector {desc!r} verifies")
         except Reject as e:
             case["error"] = e.kind
@@ -335,17 +370,22 @@ def reject_all(invalid):
 def generate_access_tokens():
     valid = [
         dict(desc="all of the parent's scopes, no session", secret=S1, key_id=K1,
-             claims=claims(expires_at=FAR, scopes=["read", "write"])),
+             claims=claims(expires_at=SOON, scopes=["read", "write"])),
         dict(desc="no scopes, a session id", secret=S2, key_id=K2,
-             claims=claims(expires_at=FAR, session_id="browser-tab-7")),
-        dict(desc="narrowed scope and a UUID session", secret=S1, key_id=K1,
-             claims=claims(expires_at=FAR - 3600, scopes=["read"],
+             claims=claims(expires_at=SOON, session_id="browser-tab-7")),
+        dict(desc="a session id whose near misses are revoked (other session, other case, "
+                  "other parent, the parent's default session)", secret=S1, key_id=K1,
+             claims=claims(expires_at=SOON, session_id="tab#7,a"),
+             revoked_sessions=f"{K1}:tab%237%2Cb@{UNTIL}, {K1}:TAB%237%2CA@{UNTIL},"
+                              f"{K2}:tab%237%2Ca@{UNTIL}, {K1}@{UNTIL}"),
+        dict(desc="narrowed scope and a UUID session, expiring at the latest accepted second", secret=S1, key_id=K1,
+             claims=claims(expires_at=NOW + MAX_ACCESS_TTL + CLOCK_SKEW, scopes=["read"],
                            session_id="6f1c2a0e-8d3b-4c55-9a7e-2b1f0c9d8e7a")),
     ]
     for case in valid:
         case["token"] = mint_access(h(case["secret"]), h(case["key_id"]), case["claims"])
     s1, s2 = h(S1), h(S2)
-    good = mint_access(s1, h(K1), claims(expires_at=FAR, scopes=["read"]))
+    good = mint_access(s1, h(K1), claims(expires_at=SOON, scopes=["read"]))
     body = b64url_strict(good.encode()[5:])
 
     def text(prefix, data):
@@ -361,16 +401,28 @@ def generate_access_tokens():
         ("client key body re-labelled as an access token (kind byte and prefix)",
          text("ckat_", client_body[:1] + b"\x02" + client_body[2:])),
         ("sealed with the client-key key (right prefix, header and claims)",
-         seal(s1, ACCESS_TOKEN, h(N1), h(K1) + encode_claims(claims(expires_at=FAR)),
+         seal(s1, ACCESS_TOKEN, h(N1), h(K1) + encode_claims(claims(expires_at=SOON)),
               key_kind=CLIENT_KEY)),
         ("tag bit flipped", text("ckat_", body[:-1] + bytes([body[-1] ^ 1]))),
-        ("minted under another secret", mint_access(s2, h(K1), claims(expires_at=FAR))),
+        ("minted under another secret", mint_access(s2, h(K1), claims(expires_at=SOON))),
         ("expired", mint_access(s1, h(K1), claims(expires_at=1_000_000_000))),
-        ("parent key id not in CLIENT_KEYS", mint_access(s1, h(K2), claims(expires_at=FAR))),
+        ("parent key id not in CLIENT_KEYS", mint_access(s1, h(K2), claims(expires_at=SOON))),
         ("no expiry", sealed(h(K1) + encode_claims(claims(scopes=["read"])))),
-        ("carries a name", sealed(h(K1) + encode_claims(claims(expires_at=FAR, name="x")))),
-        ("carries metadata", sealed(h(K1) + encode_claims(claims(expires_at=FAR, metadata={"a": "b"})))),
-        ("session id with a space", sealed(h(K1) + encode_claims(claims(expires_at=FAR)) + b"\x05\x03a b")),
+        ("carries a name", sealed(h(K1) + encode_claims(claims(expires_at=SOON, name="x")))),
+        ("carries metadata", sealed(h(K1) + encode_claims(claims(expires_at=SOON, metadata={"a": "b"})))),
+        ("expires more than 24 hours and 60 seconds after now",
+         mint_access(s1, h(K1), claims(expires_at=NOW + MAX_ACCESS_TTL + CLOCK_SKEW + 1))),
+        ("expires in year 9999", mint_access(s1, h(K1), claims(expires_at=MAX_EXPIRES_AT))),
+        ("session revoked", mint_access(s1, h(K1), claims(expires_at=SOON, session_id="browser-tab-7")),
+         f"{K2}:browser-tab-7@{UNTIL}, {K1}:browser-tab-7@{UNTIL}"),
+        ("session revoked, listed with escapes and an upper-case key id",
+         mint_access(s1, h(K1), claims(expires_at=SOON, session_id="a,b#c$d%e")),
+         f"{K1.upper()}:a%2cb%23c%24d%25%65@{UNTIL}"),
+        ("default session (no session id) revoked",
+         mint_access(s1, h(K1), claims(expires_at=SOON)), f"{K1}:browser-tab-7@{UNTIL},{K1}@{UNTIL}"),
+        ("session revoked, its entry's time passed (a listed session stays refused)",
+         mint_access(s1, h(K1), claims(expires_at=SOON, session_id="s")), f"{K1}:s@2020-01-01T00:00:00Z"),
+        ("session id with a space", sealed(h(K1) + encode_claims(claims(expires_at=SOON)) + b"\x05\x03a b")),
     ]
     return {
         "format": "client-keys token v1, access token (ckat_)",
@@ -392,7 +444,8 @@ def check(doc, kind):
         secrets = [h(case.get("verifier_secret", case["secret"]).lower())] + \
             [h(s.lower()) for s in case.get("previous_secrets", [])]
         try:
-            got_kind, key_id, got = verify(case["token"], secrets, {case["key_id"]}, now)
+            got_kind, key_id, got = verify(case["token"], secrets, {case["key_id"]}, now,
+                                           parse_revoked(case.get("revoked_sessions")))
         except Reject as e:
             got_kind, key_id, got = None, None, str(e)
         if token != case["token"] or (got_kind, key_id, got) != (kind, case["key_id"], case["claims"]):
@@ -401,7 +454,8 @@ def check(doc, kind):
     for case in doc["invalid"]:
         now = case["now"]
         try:
-            verify(case["token"], [h(case["secret"])], parse_allowlist(case["client_keys"]), now)
+            verify(case["token"], [h(case["secret"])], parse_allowlist(case["client_keys"]), now,
+                   parse_revoked(case.get("revoked_sessions")))
             got = "accepted"
         except Reject as e:
             got = e.kind
