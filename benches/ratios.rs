@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce};
 use aes_gcm::{Aes256Gcm, Key};
-use client_keys::Issuer;
+use client_keys::{
+    AccessIssuer, AccessRequest, Issuer, KeyId, RevokedSession, RevokedSessions, Verifier,
+};
 
 mod common;
 
@@ -46,6 +48,32 @@ fn main() {
         .expect("encrypts");
 
     let alternatives = Alternatives::new(&plain.key_id());
+
+    // Access tokens, with no revoked session and with 1,000 (997 of other parents, 3 other
+    // sessions of this token's parent): the session check is one more lookup, for access
+    // tokens only.
+    let access = AccessIssuer::new(few.clone())
+        .exchange(&token, &AccessRequest::new().with_session_id("tab-1"))
+        .expect("exchange")
+        .token()
+        .expose_secret()
+        .to_owned();
+    let revoked: RevokedSessions = (0..1000u32)
+        .map(|i| {
+            let (parent, session) = if i < 3 {
+                (plain.key_id(), format!("tab-{}", i + 2))
+            } else {
+                let mut bytes = [0u8; 16];
+                bytes[..4].copy_from_slice(&i.to_le_bytes());
+                (KeyId::from_bytes(bytes), "tab-1".to_owned())
+            };
+            RevokedSession::revoked_at(parent, Some(&session), 1_800_000_000).expect("entry")
+        })
+        .collect();
+    let few_revoked: Verifier = few.clone().with_revoked_sessions(revoked);
+    assert!(few.verify(&access).is_ok());
+    assert!(few_revoked.verify(&access).is_ok());
+    assert!(few_revoked.verify(&token).is_ok());
 
     let mut cases: Vec<Case<'_>> = vec![
         (
@@ -86,6 +114,30 @@ fn main() {
             Box::new(|n| {
                 for _ in 0..n {
                     assert!(few.verify(black_box(&claims_token)).is_ok());
+                }
+            }),
+        ),
+        (
+            "verify_access_0_revoked",
+            Box::new(|n| {
+                for _ in 0..n {
+                    assert!(few.verify(black_box(&access)).is_ok());
+                }
+            }),
+        ),
+        (
+            "verify_access_1k_revoked",
+            Box::new(|n| {
+                for _ in 0..n {
+                    assert!(few_revoked.verify(black_box(&access)).is_ok());
+                }
+            }),
+        ),
+        (
+            "verify_plain_1k_revoked",
+            Box::new(|n| {
+                for _ in 0..n {
+                    assert!(few_revoked.verify(black_box(&token)).is_ok());
                 }
             }),
         ),
@@ -180,6 +232,16 @@ fn main() {
         (
             "verify_plain_100k_ids/verify_plain_3_ids",
             index("verify_plain_100k_ids"),
+            plain,
+        ),
+        (
+            "verify_access_1k_revoked/verify_access_0_revoked",
+            index("verify_access_1k_revoked"),
+            index("verify_access_0_revoked"),
+        ),
+        (
+            "verify_plain_1k_revoked/verify_plain_3_ids",
+            index("verify_plain_1k_revoked"),
             plain,
         ),
     ];

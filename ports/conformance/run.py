@@ -9,8 +9,14 @@ for each from `issue-client-key verify`, and runs every port's driver once in `-
 over all of them. A port passes a case when it accepts with exactly the line Rust prints, or
 refuses for the same reason. Also checked, derived from the Rust order of checks (the CLI has
 no switch for them): a verifier restricted to one kind (wrong kind comes before expiry and the
-allowlist), and the clock seam (`now = expires_at - 1` accepts, `now = expires_at` expires).
-Finally each driver is run as a command for a few cases and compared with the Rust CLI's output.
+allowlist), the clock seam (`now = expires_at - 1` accepts, `now = expires_at` expires), and the
+access-token lifetime cap (`now = expires_at - 86400 - 60` accepts, one second earlier is
+malformed; the same around a lowered `max_access_ttl` of 3600; client keys have no cap). Then
+every minted token again under a CLIENT_REVOKED_SESSIONS that lists some of the minted sessions
+(a parent's default session, ids that need escapes, an upper-case key id, lower-case escapes,
+an entry whose time passed, near misses), where Rust and every port must agree on
+`session_revoked`. Finally each driver is run as a command for a few cases and compared with
+the Rust CLI's output, revoked sessions and an invalid CLIENT_REVOKED_SESSIONS included.
 
 Standard library only. Ends with `N passed, M failed`; exits 1 if M > 0.
 """
@@ -26,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +45,10 @@ DRIVERS = {
 }
 KINDS = {"ckey_": "client_key", "ckat_": "access_token"}
 MAX_EXPIRES_AT = 253402300799
+MAX_ACCESS_TTL = 86400  # the longest access-token lifetime a verifier accepts ...
+CLOCK_SKEW = 60  # ... plus this much (docs/FORMAT.md, "Verifying a client key", step 9)
+LOWER_TTL = 3600  # a lowered `max_access_ttl`, checked through the drivers' --batch
+UNTIL = "2027-01-16T08:01:00Z"
 SCOPE_CHARS = "!#$%&'()*+-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~"
 VISIBLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 # Rust's `str::trim` (which older CLIs apply to their argument) removes these.
@@ -110,7 +121,8 @@ def reason_of(message):
         if message.startswith(start):
             return reason
     for part, reason in [(" expired at ", "expired"), (" is not in CLIENT_KEYS", "key_not_allowed"),
-                         (" is not accepted here", "wrong_kind")]:
+                         (" is not accepted here", "wrong_kind"),
+                         (" revoked (CLIENT_REVOKED_SESSIONS)", "session_revoked")]:
         if part in message:
             return reason
     return f"unknown Rust message: {message}"
@@ -182,10 +194,20 @@ def fill(size, name=None, scopes=(), metadata=(), expiry=False):
     return metadata
 
 
+def revoked_entry(key_id, session_id=None, until=UNTIL):
+    """A CLIENT_REVOKED_SESSIONS entry as `issue-client-key revoke` writes it: every byte of the
+    session id outside `A-Z a-z 0-9 - . _ ~` as %XX."""
+    if session_id is None:
+        return f"{key_id}@{until}"
+    return f"{key_id}:{urllib.parse.quote(session_id, safe='')}@{until}"
+
+
 def mint_all(rust, secrets):
-    """Every shape of client key and access token: [(desc, token)], and the key ids to allow."""
+    """Every shape of client key and access token: [(desc, token)], the key ids to allow, when
+    the short-lived ones have expired, and the sessions of the access tokens: {desc: (parent key
+    id, session id or None)}."""
     cur, prev, other = secrets
-    cases, allowed = [], []
+    cases, allowed, sessions = [], [], {}
 
     def key(desc, secret=cur, allow=True, **claims):
         key_id, token = rust.mint(secret, *key_args(**claims))
@@ -196,6 +218,8 @@ def mint_all(rust, secrets):
 
     def access(desc, parent, *args, secret=cur):
         cases.append((desc, rust.exchange(secret, parent, *args)))
+        session = [a[len("--session-id="):] for a in args if a.startswith("--session-id=")]
+        sessions[desc] = (parent[0], session[0] if session else None)
         return cases[-1][1]
 
     # Short-lived first: one wait for all of them comes after the rest is minted.
@@ -270,7 +294,46 @@ def mint_all(rust, secrets):
     access("access token of a revoked parent", gone)
     alien = key("parent under an unknown secret", secret=other, allow=False)
     access("access token under an unknown secret", alien, secret=other)
-    return cases, allowed, short_lived_until
+    return cases, allowed, short_lived_until, sessions
+
+
+def revoked_sessions(sessions):
+    """CLIENT_REVOKED_SESSIONS listing some minted sessions, and {desc: the reason Rust must
+    give} for the access tokens it is meant to refuse (or not)."""
+    of = sessions.__getitem__
+    rich, _ = of("access token, default ttl, all scopes")
+    plain, every = of("access token, session of every visible ASCII")
+    _, quotes = of("access token, session with quotes and commas")
+    _, dash = of("access token, session starting with a dash")
+    short, short_session = of("access token, ttl 1s, session")
+    gone, _ = of("access token of a revoked parent")
+    big, big_session = of("access token of 512 chars (16 scopes, session 64)")
+    lower_escapes = re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), revoked_entry(plain, quotes))
+    entries = [
+        revoked_entry(rich.upper()),                     # a default session, upper-case key id
+        revoked_entry(plain, every),                     # 64 characters, most of them escaped
+        lower_escapes,                                   # escapes in lower case
+        revoked_entry(plain, dash[:-1]),                 # near miss: a prefix of a session
+        revoked_entry(rich, dash),                       # near miss: another parent's session
+        revoked_entry(big, big_session.lower()),         # near miss: another case
+        revoked_entry(short, short_session, "2020-01-01T00:00:00Z"),  # time passed; token expired
+        revoked_entry(gone),                             # a parent not in CLIENT_KEYS
+        revoked_entry("0" * 32, "s"),                    # nobody's
+    ]
+    text = " , ".join(entries) + ",,"
+    expected = {
+        "access token, default ttl, all scopes": "session_revoked",
+        "access token, narrowed scope": "session_revoked",
+        "access token, two scopes, ttl 15m": "session_revoked",
+        "access token, session of every visible ASCII": "session_revoked",
+        "access token, session with quotes and commas": "session_revoked",
+        "access token, ttl 24h": "ok",  # the default session of `plain` is not listed
+        "access token, session starting with a dash": "ok",
+        "access token of 512 chars (16 scopes, session 64)": "ok",
+        "access token, ttl 1s, session": "expired",
+        "access token of a revoked parent": "key_not_allowed",
+    }
+    return text, expected
 
 
 def derived_cases(minted, cur):
@@ -382,17 +445,27 @@ def main():
         rust = Rust(cli, cwd)
         secrets = [rust.secret() for _ in range(3)]
         cur, prev, _ = secrets
-        minted, allowed, short_lived_until = mint_all(rust, secrets)
+        minted, allowed, short_lived_until, sessions = mint_all(rust, secrets)
         cases = minted + derived_cases(minted, cur)
         skipped = [desc for desc, token in cases if cli_alters(token)]
         cases = [(desc, token) for desc, token in cases if desc not in skipped]
         listed = [k.upper() if i % 3 == 0 else k for i, k in enumerate(allowed)]
         env = {"CLIENT_SECRET": cur, "CLIENT_SECRET_PREVIOUS": f" {prev} ,, ",
                "CLIENT_KEYS": " , ".join(listed) + ", legacy-entry,,"}
+        revoked_text, planned = revoked_sessions(sessions)
+        revoked_env = dict(env, CLIENT_REVOKED_SESSIONS=revoked_text)
+        revoked_cases = [(desc, token) for desc, token in minted if desc not in skipped]
         time.sleep(max(0.0, short_lived_until - time.time()))
         with ThreadPoolExecutor(args.jobs) as pool:
             rust_answers = list(pool.map(lambda case: rust.verify(case[1], env), cases))
+            rust_revoked = list(pool.map(lambda case: rust.verify(case[1], revoked_env), revoked_cases))
         rust_seconds = time.time() - started
+        # The Rust CLI must refuse what the list was written to refuse, or the check proves little.
+        plan_failures = []
+        for (desc, _), answer in zip(revoked_cases, rust_revoked):
+            if desc in planned and (answer[0] if answer[0] == "ok" else answer[1]) != planned[desc]:
+                plan_failures.append(f"FAIL  rust: {desc} under CLIENT_REVOKED_SESSIONS: expected "
+                                     f"{planned[desc]}, got {answer[:2]}")
 
         # What each port is asked: every case as is, restricted to each kind, and at its expiry.
         checks = []  # (description, token, request line, expected answer)
@@ -412,13 +485,30 @@ def main():
                 checks.append((f"{desc} [now = expires_at - 1]", token, {"token": token, "now": at - 1}, expected))
                 checks.append((f"{desc} [now = expires_at]", token, {"token": token, "now": at},
                                ("refused", "expired", None)))
+                checks += cap_checks(desc, token, at, expected)
+
+        # The same minted tokens under CLIENT_REVOKED_SESSIONS, and restricted to client keys.
+        revoked_checks = []
+        for (desc, token), expected in zip(revoked_cases, rust_revoked):
+            if expected[0] == "error":
+                raise SystemExit(f"the Rust CLI failed on {desc} with CLIENT_REVOKED_SESSIONS: {expected[1]}")
+            revoked_checks.append((f"{desc} [revoked sessions]", token, {"token": token}, expected))
+            if token.startswith("ckat_") and (expected[0] == "ok" or expected[1] == "session_revoked"):
+                revoked_checks.append((f"{desc} [revoked sessions, only client_keys]", token,
+                                       {"token": token, "kinds": ["client_key"]}, ("refused", "wrong_kind", None)))
+
+        def both_batches(port):
+            return (run_batch(port, [c[2] for c in checks], env) +
+                    run_batch(port, [c[2] for c in revoked_checks], revoked_env))
 
         with ThreadPoolExecutor(len(ports) or 1) as pool:
-            answers = dict(zip(ports, pool.map(lambda p: run_batch(p, [c[2] for c in checks], env), ports)))
+            answers = dict(zip(ports, pool.map(both_batches, ports)))
 
-        passed = failed = message_notes = 0
+        passed, failed, message_notes = 0, len(plan_failures), 0
+        for line in plan_failures:
+            print(line)
         for port in ports:
-            for (desc, token, _, expected), got in zip(checks, answers[port]):
+            for (desc, token, _, expected), got in zip(checks + revoked_checks, answers[port]):
                 if agree(expected, got):
                     passed += 1
                     if expected[0] == "refused" and expected[2] is not None and got[2] != expected[2]:
@@ -428,16 +518,23 @@ def main():
                     failed += 1
                     print(f"FAIL  {port}: {desc}\n      token {show(token)}\n      rust {expected[:2]}\n"
                           f"      port {got[:2]}")
-        p, f = cli_checks(rust, ports, env, cases, rust_answers, secrets)
+        p, f = cli_checks(rust, ports, env, revoked_env, cases, secrets)
         passed, failed = passed + p, failed + f
 
     refused = {}
     for answer in rust_answers:
         key = "accepted" if answer[0] == "ok" else answer[1]
         refused[key] = refused.get(key, 0) + 1
+    under_list = {}
+    for answer in rust_revoked:
+        key = "accepted" if answer[0] == "ok" else answer[1]
+        under_list[key] = under_list.get(key, 0) + 1
     print(f"cases: {len(cases)} tokens ({', '.join(f'{k} {v}' for k, v in sorted(refused.items()))}), "
           f"{len(checks)} checks per port, ports: {', '.join(ports)}; Rust CLI calls took {rust_seconds:.1f}s, "
           f"all {time.time() - started:.1f}s")
+    print(f"revoked sessions: {len(revoked_cases)} minted tokens under CLIENT_REVOKED_SESSIONS "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(under_list.items()))}), "
+          f"{len(revoked_checks)} checks per port")
     if skipped:
         print(f"skipped {len(skipped)} cases that the Rust CLI would read as another token: {skipped}")
     if QUIRKS:
@@ -449,22 +546,51 @@ def main():
     return 1 if failed else 0
 
 
-def cli_checks(rust, ports, env, cases, rust_answers, secrets):
+def cap_checks(desc, token, at, expected):
+    """Around the access-token lifetime cap, derived from the Rust order of checks (the CLI has
+    no clock switch): an access token is malformed when `expires_at > now + max + 60`, after the
+    expiry check and before the allowlist; a client key has no cap."""
+    malformed = ("refused", "malformed", None)
+    is_access = token.startswith("ckat_")
+    out = []
+    for max_ttl in (None, LOWER_TTL):
+        latest = at - (MAX_ACCESS_TTL if max_ttl is None else max_ttl) - CLOCK_SKEW
+        policy = {} if max_ttl is None else {"max_access_ttl": max_ttl}
+        label = "" if max_ttl is None else f", max_access_ttl {max_ttl}"
+        out.append((f"{desc} [now = expires_at - max - 60{label}]", token,
+                    {"token": token, "now": latest, **policy}, expected))
+        out.append((f"{desc} [now = expires_at - max - 61{label}]", token,
+                    {"token": token, "now": latest - 1, **policy}, malformed if is_access else expected))
+    if is_access:  # the kind is checked first, the cap before the allowlist
+        out.append((f"{desc} [now = expires_at - max - 61, only client_keys]", token,
+                    {"token": token, "now": at - MAX_ACCESS_TTL - CLOCK_SKEW - 1, "kinds": ["client_key"]},
+                    ("refused", "wrong_kind", None)))
+    return out
+
+
+def cli_checks(rust, ports, env, revoked_env, cases, secrets):
     """Each driver as a command: the same stdout and exit code as `issue-client-key verify`."""
     by_desc = dict(cases)
     picks = ["metadata in byte order, not numeric", "name with BOM, LS, RLM, NBSP",
              "access token, session with quotes and commas", "expires a few seconds before 9999-12-31T23:59:59Z",
              "plain client key, revoked", "plain key: body byte 20 ^ 0x01", "garbage 0: ''"]
-    runs = []  # (description, arguments, stdin, environment)
+    runs = []  # (description, arguments, stdin, environment, a value no output may show)
     for desc in picks:
-        runs.append((f"command: {desc}", [by_desc[desc]], None, env))
-    runs.append(("command: token on stdin", [], (by_desc["plain client key"] + "\n").encode(), env))
+        runs.append((f"command: {desc}", [by_desc[desc]], None, env, None))
+    runs.append(("command: token on stdin", [], (by_desc["plain client key"] + "\n").encode(), env, None))
     runs.append(("command: invalid CLIENT_SECRET", [by_desc["plain client key"]], None,
-                 dict(env, CLIENT_SECRET=secrets[0][:-1] + "g")))
+                 dict(env, CLIENT_SECRET=secrets[0][:-1] + "g"), secrets[0][:40]))
     runs.append(("command: CLIENT_KEYS not set", [by_desc["plain client key"]], None,
-                 {k: v for k, v in env.items() if k != "CLIENT_KEYS"}))
+                 {k: v for k, v in env.items() if k != "CLIENT_KEYS"}, secrets[0][:40]))
+    for desc in ["access token, session with quotes and commas", "access token, narrowed scope",
+                 "access token, session starting with a dash", "plain client key"]:
+        runs.append((f"command: {desc}, revoked sessions", [by_desc[desc]], None, revoked_env, None))
+    bad_entry = "0123456789abcdef0123456789abcdef:tab#7@2027-01-16T08:01:00Z"
+    runs.append(("command: invalid CLIENT_REVOKED_SESSIONS", [by_desc["plain client key"]], None,
+                 dict(revoked_env, CLIENT_REVOKED_SESSIONS=revoked_env["CLIENT_REVOKED_SESSIONS"] + bad_entry),
+                 "tab#7"))
     passed = failed = 0
-    for desc, argv, stdin, run_env in runs:
+    for desc, argv, stdin, run_env, hidden in runs:
         expected = rust.run(["verify", *(["--"] + argv if argv else [])], run_env, stdin)
         rust_out = normalize(expected.stdout.decode().rstrip("\n"))
         for port in ports:
@@ -475,9 +601,11 @@ def cli_checks(rust, ports, env, cases, rust_answers, secrets):
             if same and expected.returncode == 1:  # the same refusal sentence
                 same = got.stderr.decode().split("token rejected: ")[-1] == \
                     expected.stderr.decode().split("token rejected: ")[-1]
-            if same and expected.returncode == 2:  # the same variable named
-                variable = re.search(r"CLIENT_\w+", expected.stderr.decode()).group(0)
-                same = variable in got.stderr.decode() and secrets[0][:40] not in got.stderr.decode()
+            if same and expected.returncode == 2:  # the same variable named (and entry, if any)
+                variable = re.search(r"CLIENT_\w+( entry \d+)?", expected.stderr.decode()).group(0)
+                same = variable in got.stderr.decode()
+            if same and hidden is not None:
+                same = hidden not in got.stderr.decode() + got.stdout.decode()
             if same:
                 passed += 1
             else:

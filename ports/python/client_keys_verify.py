@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Verify one token as a server would, with CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS.
+"""Verify one token as a server would, with CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS
+and CLIENT_REVOKED_SESSIONS.
 
     client_keys_verify.py [TOKEN | -]   the token, or the first line of stdin when - or absent
-    client_keys_verify.py --batch       JSON lines {"token": ..., "now": ..., "kinds": [...]}
-                                        in, one {"ok": ..., ...} line out for each
+    client_keys_verify.py --batch       JSON lines {"token": ..., "now": ..., "kinds": [...],
+                                        "max_access_ttl": ...} in, one {"ok": ..., ...} line
+                                        out for each
 
 Prints the key as one line of JSON (as `issue-client-key verify` does) and exits 0; exits 1
 with the reason on stderr for a refused token, 2 for a usage or configuration error.
@@ -35,15 +37,18 @@ def key_json(key):
 
 
 def batch(verifier):
-    verifiers = {None: verifier}  # one per set of accepted kinds
+    verifiers = {(None, None): verifier}  # one per set of accepted kinds and longest lifetime
     for line in sys.stdin.buffer:
         try:
             request = json.loads(line)
             kinds = request.get("kinds")
             kinds = None if kinds is None else tuple(sorted(kinds))
-            if kinds not in verifiers:
-                verifiers[kinds] = Verifier.from_env(kinds=kinds)
-            key = verifiers[kinds].verify(request["token"], now=request.get("now"))
+            ttl = request.get("max_access_ttl")
+            if (kinds, ttl) not in verifiers:
+                policy = {} if kinds is None else {"kinds": kinds}
+                policy.update({} if ttl is None else {"max_access_ttl": ttl})
+                verifiers[kinds, ttl] = Verifier.from_env(**policy)
+            key = verifiers[kinds, ttl].verify(request["token"], now=request.get("now"))
             out = '{"ok":true,"key":' + key_json(key) + "}"
         except VerifyError as e:
             out = json.dumps({"ok": False, "reason": e.reason, "message": str(e)}, ensure_ascii=False)

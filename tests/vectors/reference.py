@@ -222,7 +222,7 @@ def parse_allowlist(text):
 
 
 REVOKED_ENTRY = re.compile(r"([0-9a-fA-F]{32})(?::((?:[A-Za-z0-9._~-]|%[0-9a-fA-F]{2})+))?"
-                           r"@(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")
+                           r"@([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)")
 
 
 def parse_revoked(text):
@@ -234,7 +234,8 @@ def parse_revoked(text):
         m = REVOKED_ENTRY.fullmatch(entry)
         if m is None:
             raise ValueError(f"bad CLIENT_REVOKED_SESSIONS entry {entry!r}")
-        datetime.datetime.strptime(m[3], "%Y-%m-%dT%H:%M:%SZ")  # a date that exists
+        if datetime.datetime.strptime(m[3], "%Y-%m-%dT%H:%M:%SZ").year < 1970:  # a date that exists
+            raise ValueError(f"UNTIL before 1970 in {entry!r}")
         session = None
         if m[2] is not None:
             session = urllib.parse.unquote_to_bytes(m[2]).decode("ascii", "replace")

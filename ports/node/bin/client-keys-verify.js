@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 'use strict';
 
-const USAGE = `Verify one token as a server would, with CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS.
+const USAGE = `Verify one token as a server would, with CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS
+and CLIENT_REVOKED_SESSIONS.
 
   client-keys-verify [TOKEN | -]   the token, or the first line of stdin when - or absent
-  client-keys-verify --batch       JSON lines {"token": ..., "now": ..., "kinds": [...]} in,
-                                   one {"ok": ..., ...} line out for each
+  client-keys-verify --batch       JSON lines {"token": ..., "now": ..., "kinds": [...],
+                                   "max_access_ttl": ...} in, one {"ok": ..., ...} line out
+                                   for each
 
 Prints the key as one line of JSON (as \`issue-client-key verify\` does) and exits 0; exits 1
 with the reason on stderr for a refused token, 2 for a usage or configuration error.
@@ -55,15 +57,19 @@ function firstLineOfStdin() {
 }
 
 function batch(verifier) {
-  const verifiers = new Map([['', verifier]]); // one per set of accepted kinds
+  const verifiers = new Map([['|', verifier]]); // one per set of accepted kinds and longest lifetime
   const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   lines.on('line', (line) => {
     let out;
     try {
       const request = JSON.parse(line);
       const kinds = request.kinds ? [...request.kinds].sort() : null;
-      const id = kinds ? kinds.join(',') : '';
-      if (!verifiers.has(id)) verifiers.set(id, Verifier.fromEnv(process.env, { kinds }));
+      const ttl = request.max_access_ttl ?? null;
+      const id = `${kinds ? kinds.join(',') : ''}|${ttl ?? ''}`;
+      if (!verifiers.has(id)) {
+        const policy = { ...(kinds && { kinds }), ...(ttl !== null && { maxAccessTtl: ttl }) };
+        verifiers.set(id, Verifier.fromEnv(process.env, policy));
+      }
       if (typeof request.token !== 'string') throw new TypeError('no token');
       out = `{"ok":true,"key":${keyJson(verifiers.get(id).verify(request.token, { now: request.now }))}}`;
     } catch (e) {

@@ -84,9 +84,7 @@ function decode(data) {
         break;
       }
       case TAG_SESSION_ID:
-        if (value.length < 1 || value.length > 64 || !value.every((b) => b >= 0x21 && b <= 0x7e)) {
-          throw new ClaimsError('bad session id');
-        }
+        if (!isSessionId(value)) throw new ClaimsError('bad session id');
         claims.sessionId = value.toString('latin1');
         break;
       default:
@@ -96,4 +94,9 @@ function decode(data) {
   return claims;
 }
 
-module.exports = { decode, isScope, ClaimsError };
+/** A session id: 1 to 64 visible ASCII bytes (0x21-0x7E). */
+function isSessionId(value) {
+  return value.length >= 1 && value.length <= 64 && value.every((b) => b >= 0x21 && b <= 0x7e);
+}
+
+module.exports = { decode, isScope, isSessionId, ClaimsError };

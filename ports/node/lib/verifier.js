@@ -7,11 +7,17 @@ const util = require('node:util');
 const claims = require('./claims');
 const { bearerToken } = require('./authorization');
 const { ConfigError, VerifyError } = require('./errors');
+const { RevokedSessions, entries, TRIM } = require('./revoked');
 
 const CLIENT_KEY = 'client_key';
 const ACCESS_TOKEN = 'access_token';
 const KINDS = Object.freeze([CLIENT_KEY, ACCESS_TOKEN]);
 const MAX_TOKEN_LEN = 512;
+// The longest lifetime of an access token, in seconds: a verifier refuses one that expires later
+// than `now + MAX_ACCESS_TTL + CLOCK_SKEW` (or its own lower `maxAccessTtl`), whoever sealed it.
+const MAX_ACCESS_TTL = 24 * 3600;
+// How far ahead of this server's clock the minting server's clock may be, in seconds.
+const CLOCK_SKEW = 60;
 const PREFIXES = { ckey_: [CLIENT_KEY, 0x01], ckat_: [ACCESS_TOKEN, 0x02] };
 const KIND_TEXT = { [CLIENT_KEY]: 'client key', [ACCESS_TOKEN]: 'access token' };
 const MIN_BODY_LEN = 6 + 12 + 16 + 16; // header, nonce, key id, tag
@@ -22,9 +28,6 @@ const LABELS = {
   [CLIENT_KEY]: 'client-keys/v1 client-key aes-256-gcm',
   [ACCESS_TOKEN]: 'client-keys/v1 access-token aes-256-gcm',
 };
-// What Rust's `str::trim` removes (Unicode White_Space), so that entries parse alike.
-const WS = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const TRIM = new RegExp(`^${WS}+|${WS}+$`, 'gu');
 const HEX_KEY_ID = /^[0-9a-fA-F]{32}$/;
 
 /** A key that passed `Verifier#verify`. For an access token, `keyId` is its parent's. */
@@ -57,13 +60,20 @@ class Verifier {
   #keyring;
   #allowlist;
   #kinds;
+  #revoked;
+  #maxAccessTtl;
 
   /**
    * `secret`: the 64 hex characters of CLIENT_SECRET; `clientKeys`: the text of CLIENT_KEYS (or
    * an array of key ids); `previous`: the text of CLIENT_SECRET_PREVIOUS (or an array); `kinds`:
-   * the kinds of token `verify` accepts.
+   * the kinds of token `verify` accepts; `revokedSessions`: the text of CLIENT_REVOKED_SESSIONS
+   * (or an array of its entries, or a RevokedSessions), whose access tokens are refused as
+   * 'session_revoked'; `maxAccessTtl`: the longest access-token lifetime your token endpoint
+   * grants (seconds): access tokens expiring more than that (plus CLOCK_SKEW) after now are
+   * refused as 'malformed'. It can only lower MAX_ACCESS_TTL, which applies by default (clamped
+   * to 1..86400).
    */
-  constructor({ secret, clientKeys, previous = null, kinds = KINDS }) {
+  constructor({ secret, clientKeys, previous = null, kinds = KINDS, revokedSessions = null, maxAccessTtl = MAX_ACCESS_TTL }) {
     const keyring = [derive(parseSecret(secret, 'CLIENT_SECRET'))];
     entries(previous ?? []).forEach((entry, i) => {
       keyring.push(derive(parseSecret(entry, `CLIENT_SECRET_PREVIOUS entry ${i + 1}`)));
@@ -78,16 +88,25 @@ class Verifier {
     // Other entries (such as `another-key` of older deployments) can never match a token.
     this.#allowlist = new Set(entries(clientKeys).filter((e) => HEX_KEY_ID.test(e)).map((e) => e.toLowerCase()));
     this.#kinds = new Set(kinds);
+    this.#revoked = revokedSessions instanceof RevokedSessions ? revokedSessions : RevokedSessions.parse(revokedSessions);
+    if (typeof maxAccessTtl !== 'number' || Number.isNaN(maxAccessTtl)) {
+      throw new TypeError('maxAccessTtl is a number of seconds');
+    }
+    this.#maxAccessTtl = Math.floor(Math.min(Math.max(maxAccessTtl, 1), MAX_ACCESS_TTL));
   }
 
-  /** Reads CLIENT_SECRET, CLIENT_SECRET_PREVIOUS (optional) and CLIENT_KEYS from `env`. */
-  static fromEnv(env = process.env, { kinds = KINDS } = {}) {
+  /**
+   * Reads CLIENT_SECRET, CLIENT_SECRET_PREVIOUS (optional), CLIENT_KEYS and
+   * CLIENT_REVOKED_SESSIONS (optional) from `env`. `kinds` and `maxAccessTtl` are policy, from code.
+   */
+  static fromEnv(env = process.env, { kinds = KINDS, maxAccessTtl = MAX_ACCESS_TTL } = {}) {
     if (env.CLIENT_SECRET === undefined) {
       throw new ConfigError('CLIENT_SECRET is not set: create one with `issue-client-key secret` and put it ' +
         'in the environment');
     }
     return new Verifier({
       secret: env.CLIENT_SECRET, clientKeys: env.CLIENT_KEYS, previous: env.CLIENT_SECRET_PREVIOUS, kinds,
+      revokedSessions: env.CLIENT_REVOKED_SESSIONS, maxAccessTtl,
     });
   }
 
@@ -97,8 +116,10 @@ class Verifier {
    * The checks, in this order (docs/FORMAT.md, "Verifying"), each only if all before passed:
    * length (before anything proportional to the input), prefix, strict base64url, body size,
    * version and kind byte, secret id, AES-GCM, key id and claims (canonical, per-kind rules),
-   * accepted kind, expiry (`now >= expiresAt`; `now` in unix seconds, default the clock), the
-   * allowlist (for an access token, its parent's key id).
+   * accepted kind, expiry (`now >= expiresAt`; `now` in unix seconds, default the clock) and for
+   * an access token its lifetime (`expiresAt > now + maxAccessTtl + CLOCK_SKEW` is malformed),
+   * the allowlist (for an access token, its parent's key id), and for an access token
+   * CLIENT_REVOKED_SESSIONS (its parent and session id, or none).
    */
   verify(token, { now } = {}) {
     if (typeof token !== 'string') throw new TypeError('a token is a string');
@@ -126,12 +147,20 @@ class Verifier {
     if (!this.#kinds.has(kind)) {
       throw new VerifyError('wrong_kind', `a ${KIND_TEXT[kind]} (key_id ${keyId}) is not accepted here`, { keyId });
     }
-    const at = now ?? Math.floor(Date.now() / 1000);
-    if (decoded.expiresAt !== null && at >= decoded.expiresAt) {
-      throw new VerifyError('expired', `token of key_id ${keyId} expired at ${decoded.expiresAt} (unix time)`, { keyId });
+    if (decoded.expiresAt !== null) {
+      const at = now ?? Math.floor(Date.now() / 1000);
+      if (at >= decoded.expiresAt) {
+        throw new VerifyError('expired', `token of key_id ${keyId} expired at ${decoded.expiresAt} (unix time)`, { keyId });
+      }
+      if (kind === ACCESS_TOKEN && decoded.expiresAt > at + this.#maxAccessTtl + CLOCK_SKEW) {
+        throw VerifyError.malformed("an access token expires later than this server's longest access-token lifetime");
+      }
     }
     if (!this.#allowlist.has(keyId)) {
       throw new VerifyError('key_not_allowed', `key_id ${keyId} is not in CLIENT_KEYS (revoked or never added)`, { keyId });
+    }
+    if (kind === ACCESS_TOKEN && this.#revoked.has(keyId, decoded.sessionId)) {
+      throw VerifyError.sessionRevoked(keyId, decoded.sessionId);
     }
     return new VerifiedKey({ keyId, kind, ...decoded });
   }
@@ -170,7 +199,8 @@ class Verifier {
   [util.inspect.custom]() {
     const ids = this.#keyring.map((k) => k.id.toString('hex'));
     return `Verifier { secretIds: ${JSON.stringify(ids)}, clientKeys: ${this.#allowlist.size}, ` +
-      `kinds: ${JSON.stringify([...this.#kinds])} }`;
+      `kinds: ${JSON.stringify([...this.#kinds])}, revokedSessions: ${this.#revoked.size}, ` +
+      `maxAccessTtl: ${this.#maxAccessTtl} }`;
   }
 }
 
@@ -200,11 +230,6 @@ function derive(secret) {
   };
 }
 
-/** Comma-separated text (or an array): entries trimmed, empty ones dropped. */
-function entries(value) {
-  return (typeof value === 'string' ? value.split(',') : value).map((e) => e.replace(TRIM, '')).filter((e) => e !== '');
-}
-
 /** The 32 bytes of a secret's 64 hex characters; the error never repeats the value. */
 function parseSecret(text, variable) {
   if (typeof text !== 'string') throw new TypeError(`${variable} must be a string`);
@@ -224,4 +249,4 @@ function parseSecret(text, variable) {
     'unquoted: make one with `issue-client-key secret`');
 }
 
-module.exports = { Verifier, VerifiedKey, CLIENT_KEY, ACCESS_TOKEN, KINDS, MAX_TOKEN_LEN };
+module.exports = { Verifier, VerifiedKey, CLIENT_KEY, ACCESS_TOKEN, KINDS, MAX_TOKEN_LEN, MAX_ACCESS_TTL, CLOCK_SKEW };

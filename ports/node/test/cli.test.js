@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { S1, S2, K1, K2, claims, seal, vectorFiles } = require('./helpers');
+const { S1, S2, K1, K2, SOON, claims, seal, vectorFiles, revokedEntry } = require('./helpers');
 
 const DRIVER = path.resolve(__dirname, '../bin/client-keys-verify.js');
 const ENV = { CLIENT_SECRET: S1, CLIENT_KEYS: `${K1}, ${K2}`, PATH: process.env.PATH };
@@ -21,8 +21,9 @@ test('prints the key as issue-client-key verify does', () => {
   assert.deepEqual(run([everyClaim.token], { env: { ...ENV, CLIENT_SECRET: everyClaim.secret } }), [0,
     '{"expires_at":"2100-01-01T00:00:00Z","key_id":"00112233445566778899aabbccddeeff","kind":"client_key",' +
     '"metadata":{"env":"prod","team":"payments"},"name":"Billing worker \u2713","scopes":["read","write"]}\n', '']);
-  const access = seal('access_token', { keyId: K2, claimBytes: claims({ expiresAt: 253402300799, scopes: ['a'], sessionId: 'q"\\' }) });
-  assert.equal(run([access])[1], '{"expires_at":"9999-12-31T23:59:59Z","key_id":"3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e",' +
+  const access = seal('access_token', { keyId: K2, claimBytes: claims({ expiresAt: SOON, scopes: ['a'], sessionId: 'q"\\' }) });
+  const soon = new Date(SOON * 1000).toISOString().replace('.000Z', 'Z');
+  assert.equal(run([access])[1], `{"expires_at":"${soon}","key_id":"3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e",` +
     '"kind":"access_token","metadata":{},"name":null,"scopes":["a"],"session_id":"q\\"\\\\"}\n');
   const ordered = seal('client_key', { claimBytes: claims({ metadata: [['1', 'a'], ['10', 'b'], ['9', 'c'], ['__proto__', 'd']] }) });
   assert.match(run([ordered])[1], /"metadata":\{"1":"a","10":"b","9":"c","__proto__":"d"\}/);
@@ -61,17 +62,31 @@ test('configuration errors exit 2, naming the variable', () => {
   assert.match(run([seal()], { env: noKeys })[2], /CLIENT_KEYS is not set/);
   const { CLIENT_SECRET, ...noSecret } = ENV;
   assert.equal(run([seal()], { env: noSecret })[0], 2);
+  const entry = 'not-an-entry';
+  const [code2, out2, err2] = run([seal()], { env: { ...ENV, CLIENT_REVOKED_SESSIONS: `${revokedEntry(K1)}, ${entry}` } });
+  assert.deepEqual([code2, out2], [2, '']);
+  assert.match(err2, /CLIENT_REVOKED_SESSIONS entry 2 is not of the form KEY_ID\[:SESSION_ID\]@UNTIL/);
+  assert.ok(!err2.includes(entry));
+});
+
+test('reads CLIENT_REVOKED_SESSIONS', () => {
+  const env = { ...ENV, CLIENT_REVOKED_SESSIONS: revokedEntry(K1, 'q"\\') };
+  const revoked = seal('access_token', { claimBytes: claims({ expiresAt: SOON, sessionId: 'q"\\' }) });
+  assert.deepEqual(run([revoked], { env }), [1, '',
+    `client-keys-verify: token rejected: session "q\\"\\\\" of key_id ${K1} is revoked (CLIENT_REVOKED_SESSIONS)\n`]);
+  assert.equal(run([seal()], { env })[0], 0); // the parent itself
 });
 
 test('batch mode', () => {
   const at = 2_000_000_000;
   const lines = [{ token: seal() }, { token: seal('client_key', { claimBytes: claims({ expiresAt: at }) }), now: at },
     { token: seal('client_key', { claimBytes: claims({ expiresAt: at }) }), now: at - 1 },
-    { token: seal(), kinds: ['access_token'] }, { token: 'nope' }];
+    { token: seal(), kinds: ['access_token'] }, { token: 'nope' },
+    { token: seal('access_token', { claimBytes: claims({ expiresAt: at }) }), now: at - 3661, max_access_ttl: 3600 }];
   const [code, out] = run(['--batch'], { stdin: `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{}\n` });
   const results = out.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(code, 0);
-  assert.deepEqual(results.map((r) => r.ok), [true, false, true, false, false, false]);
-  assert.deepEqual(results.map((r) => r.reason), [undefined, 'expired', undefined, 'wrong_kind', 'malformed', 'bad_input']);
+  assert.deepEqual(results.map((r) => r.ok), [true, false, true, false, false, false, false]);
+  assert.deepEqual(results.map((r) => r.reason), [undefined, 'expired', undefined, 'wrong_kind', 'malformed', 'malformed', 'bad_input']);
   assert.equal(out.split('\n')[0], `{"ok":true,"key":${run([seal()])[1].trim()}}`);
 });

@@ -11,7 +11,16 @@ const S1 = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const S2 = 'f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f';
 const K1 = '00112233445566778899aabbccddeeff';
 const K2 = '3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e';
-const FAR = 4102444800; // 2100-01-01T00:00:00Z
+const FAR = 4102444800; // 2100-01-01T00:00:00Z: for client keys, which have no longest lifetime
+const SOON = Math.floor(Date.now() / 1000) + 3600; // for access tokens verified at the real clock: within their 24 hours
+
+/** A CLIENT_REVOKED_SESSIONS entry, percent-encoding the session id (test-only writer). */
+function revokedEntry(keyId, sessionId = null, until = '2027-01-16T08:01:00Z') {
+  if (sessionId === null) return `${keyId}@${until}`;
+  const encoded = [...Buffer.from(sessionId)].map((b) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(b))
+    ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return `${keyId}:${encoded}@${until}`;
+}
 
 /** [kind, document] of every vector file. */
 function vectorFiles() {
@@ -66,4 +75,4 @@ function reason(verifier, token, options) {
   }
 }
 
-module.exports = { S1, S2, K1, K2, FAR, vectorFiles, claims, seal, reason, derive };
+module.exports = { S1, S2, K1, K2, FAR, SOON, vectorFiles, claims, seal, reason, derive, revokedEntry };

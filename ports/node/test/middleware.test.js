@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const net = require('node:net');
 const { Verifier, VerifiedKey, bearerToken, middleware, verifyRequest } = require('..');
-const { S1, S2, K1, K2, FAR, claims, seal } = require('./helpers');
+const { S1, S2, K1, K2, SOON, claims, seal, revokedEntry } = require('./helpers');
 
 const GOOD = seal('client_key', { claimBytes: claims({ scopes: ['read'] }) });
 const INVALID_TOKEN = [401, 'Bearer realm="api", error="invalid_token"', { error: 'invalid_token' }];
@@ -90,7 +90,7 @@ test('Express/Connect middleware over HTTP', async () => {
     await check(port, [`Authorization: Bearer ${GOOD}`], 200, log);
     assert.match(log.at(-1), new RegExp(`client key accepted: key_id=${K1} kind=client_key name=null method=GET path=/apps$`));
     await check(port, [`authorization: bearer   ${GOOD}\t`], 200, log);
-    await check(port, [`Authorization: Bearer ${seal('access_token', { claimBytes: claims({ expiresAt: FAR }) })}`], 200, log);
+    await check(port, [`Authorization: Bearer ${seal('access_token', { claimBytes: claims({ expiresAt: SOON }) })}`], 200, log);
     await check(port, [], NO_CREDENTIALS, log);
     assert.equal(log.at(-1), 'client-keys: request refused: status=401 error=null reason=no Authorization header key_id=null method=GET path=/apps');
     await check(port, ['Authorization: Basic dXNlcjpwYXNz'], NO_CREDENTIALS, log);
@@ -121,6 +121,20 @@ test('Express/Connect middleware over HTTP', async () => {
   assert.throws(() => middleware({ verifier, scope: 'read write' }), TypeError);
   assert.throws(() => middleware({ verifier, realm: 'a"b' }), TypeError);
   assert.throws(() => middleware({}), TypeError);
+});
+
+test('a revoked session, or an access token living too long, gets the same 401 and its reason in the log', async () => {
+  const revoking = new Verifier({ secret: S1, clientKeys: K1, revokedSessions: revokedEntry(K1, 'tab-1') });
+  await withServer({ verifier: revoking }, async (port, log) => {
+    const revoked = seal('access_token', { claimBytes: claims({ expiresAt: SOON, sessionId: 'tab-1' }) });
+    await check(port, [`Authorization: Bearer ${revoked}`], INVALID_TOKEN, log);
+    assert.ok(log.at(-1).includes(`reason=session "tab-1" of key_id ${K1} is revoked (CLIENT_REVOKED_SESSIONS) key_id=${K1}`), log.at(-1));
+    await check(port, [`Authorization: Bearer ${seal('access_token', { claimBytes: claims({ expiresAt: SOON, sessionId: 'tab-2' }) })}`], 200, log);
+    await check(port, [`Authorization: Bearer ${GOOD}`], 200, log);
+    const tooLong = seal('access_token', { claimBytes: claims({ expiresAt: SOON + 86400 }) });
+    await check(port, [`Authorization: Bearer ${tooLong}`], INVALID_TOKEN, log);
+    assert.match(log.at(-1), /reason=malformed token: an access token expires later than/);
+  });
 });
 
 test('Fetch API: verifyRequest returns the key or the Response', async () => {

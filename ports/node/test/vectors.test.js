@@ -10,7 +10,8 @@ const { vectorFiles } = require('./helpers');
 test('valid vectors verify to their claims', () => {
   for (const [kind, doc] of vectorFiles()) {
     for (const c of doc.valid) {
-      const verifier = new Verifier({ secret: c.verifier_secret ?? c.secret, clientKeys: c.key_id, previous: c.previous_secrets });
+      const verifier = new Verifier({ secret: c.verifier_secret ?? c.secret, clientKeys: c.key_id, previous: c.previous_secrets,
+        revokedSessions: c.revoked_sessions });
       const key = verifier.verify(c.token, { now: c.now });
       const claims = c.claims;
       assert.deepEqual(
@@ -26,7 +27,8 @@ test('invalid vectors fail for their stated reason', () => {
   let count = 0;
   for (const [, doc] of vectorFiles()) {
     for (const c of doc.invalid) {
-      const verifier = new Verifier({ secret: c.secret, clientKeys: c.client_keys, previous: c.previous_secrets });
+      const verifier = new Verifier({ secret: c.secret, clientKeys: c.client_keys, previous: c.previous_secrets,
+        revokedSessions: c.revoked_sessions });
       assert.throws(() => verifier.verify(c.token, { now: c.now }), (e) => {
         assert.ok(e instanceof VerifyError, c.desc);
         assert.equal(e.reason, c.error, c.desc);
@@ -37,4 +39,10 @@ test('invalid vectors fail for their stated reason', () => {
     }
   }
   assert.ok(count > 20);
+});
+
+test('the vectors cover the lifetime cap and revoked sessions', () => {
+  const cases = vectorFiles().flatMap(([, doc]) => [...doc.valid, ...doc.invalid]);
+  assert.ok(cases.some((c) => c.revoked_sessions));
+  assert.ok(cases.some((c) => c.error === 'session_revoked'));
 });

@@ -5,14 +5,14 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const util = require('node:util');
-const { ConfigError, Verifier } = require('..');
-const { S1, S2, K1, K2, FAR, claims, seal, reason, derive } = require('./helpers');
+const { ConfigError, RevokedSessions, Verifier } = require('..');
+const { S1, S2, K1, K2, FAR, SOON, claims, seal, reason, derive, revokedEntry } = require('./helpers');
 
 const verifier = (clientKeys = K1, options = {}) => new Verifier({ secret: S1, clientKeys, ...options });
 
 test('a verifier can refuse a kind, before expiry and the allowlist', () => {
   const key = seal();
-  const access = seal('access_token', { claimBytes: claims({ expiresAt: FAR }) });
+  const access = seal('access_token', { claimBytes: claims({ expiresAt: SOON }) });
   const accessOnly = verifier(K1, { kinds: ['access_token'] });
   assert.throws(() => accessOnly.verify(key), { reason: 'wrong_kind', keyId: K1, message: `a client key (key_id ${K1}) is not accepted here` });
   assert.equal(reason(verifier(K1, { kinds: ['client_key'] }), access), 'wrong_kind');
@@ -49,7 +49,7 @@ test('allowlist entries are trimmed, case-insensitive, and others never match', 
   for (const text of ['', ' , ', K1, 'another-key', K2.slice(0, 31), `${K2}0`, `\ufeff${K2}`]) {
     assert.equal(reason(verifier(text), token), 'key_not_allowed', text);
   }
-  const access = seal('access_token', { keyId: K2, claimBytes: claims({ expiresAt: FAR }) });
+  const access = seal('access_token', { keyId: K2, claimBytes: claims({ expiresAt: SOON }) });
   assert.equal(verifier(K2).verify(access).keyId, K2);
   assert.equal(reason(verifier(K1), access), 'key_not_allowed');
 });
@@ -95,14 +95,158 @@ test('claims at and past their limits', () => {
 
 test('per-kind claims', () => {
   const session = '!~"\\'.repeat(16);
-  assert.equal(verifier().verify(seal('access_token', { claimBytes: claims({ expiresAt: FAR, sessionId: session }) })).sessionId, session);
+  assert.equal(verifier().verify(seal('access_token', { claimBytes: claims({ expiresAt: SOON, sessionId: session }) })).sessionId, session);
   for (const [kind, raw] of [
     ['client_key', claims({ sessionId: 's' })], ['access_token', claims({ scopes: ['read'] })],
-    ['access_token', claims({ expiresAt: FAR, name: 'n' })], ['access_token', claims({ expiresAt: FAR, metadata: [['k', 'v']] })],
-    ['access_token', claims({ expiresAt: FAR, sessionId: 'a b' })], ['access_token', claims({ expiresAt: FAR, sessionId: 's'.repeat(65) })],
+    ['access_token', claims({ expiresAt: SOON, name: 'n' })], ['access_token', claims({ expiresAt: SOON, metadata: [['k', 'v']] })],
+    ['access_token', claims({ expiresAt: SOON, sessionId: 'a b' })], ['access_token', claims({ expiresAt: SOON, sessionId: 's'.repeat(65) })],
   ]) {
     assert.equal(reason(verifier(), seal(kind, { claimBytes: raw })), 'malformed', raw.toString('hex'));
   }
+});
+
+const NOW = 1_800_000_000; // 2027-01-15T08:00:00Z
+const UNTIL = '2027-01-16T08:01:00Z';
+const access = (expiresAt = NOW + 3600, { keyId = K1, sessionId } = {}) =>
+  seal('access_token', { keyId, claimBytes: claims({ expiresAt, sessionId }) });
+
+test('the access-token lifetime cap is 24 hours and 60 seconds by default', () => {
+  const last = access(NOW + 86400 + 60);
+  assert.equal(verifier().verify(last, { now: NOW }).expiresAt, NOW + 86460);
+  assert.throws(() => verifier().verify(access(NOW + 86461), { now: NOW }), {
+    reason: 'malformed', message: "malformed token: an access token expires later than this server's longest access-token lifetime",
+  });
+  assert.equal(reason(verifier(), access(253402300799), { now: NOW }), 'malformed');
+  assert.equal(reason(verifier(), last, { now: NOW - 1 }), 'malformed');
+  assert.equal(reason(verifier(), access(FAR)), 'malformed'); // at the real clock: sealed for 2100, dead now
+  assert.equal(verifier().verify(access(SOON)).expiresAt, SOON);
+});
+
+test('a client key has no lifetime cap', () => {
+  for (const v of [verifier(), verifier(K1, { maxAccessTtl: 1 })]) {
+    assert.equal(v.verify(seal('client_key', { claimBytes: claims({ expiresAt: FAR }) })).expiresAt, FAR);
+    assert.equal(v.verify(seal('client_key', { claimBytes: claims({ expiresAt: 253402300799 }) }), { now: NOW }).expiresAt, 253402300799);
+  }
+});
+
+test('a lower maxAccessTtl', () => {
+  for (const ttl of [3600, 3600.9]) {
+    assert.equal(verifier(K1, { maxAccessTtl: ttl }).verify(access(NOW + 3660), { now: NOW }).keyId, K1);
+    assert.equal(reason(verifier(K1, { maxAccessTtl: ttl }), access(NOW + 3661), { now: NOW }), 'malformed');
+  }
+  // Clamped to 1..86400: it can lower the cap, never raise it.
+  for (const [ttl, latest] of [[0, NOW + 61], [-5, NOW + 61], [1e9, NOW + 86460], [Infinity, NOW + 86460]]) {
+    assert.equal(reason(verifier(K1, { maxAccessTtl: ttl }), access(latest), { now: NOW }), 'accepted', String(ttl));
+    assert.equal(reason(verifier(K1, { maxAccessTtl: ttl }), access(latest + 1), { now: NOW }), 'malformed', String(ttl));
+  }
+  for (const bad of ['3600', null, NaN]) assert.throws(() => verifier(K1, { maxAccessTtl: bad }), TypeError);
+  const env = { CLIENT_SECRET: S1, CLIENT_KEYS: K1 };
+  assert.equal(reason(Verifier.fromEnv(env, { maxAccessTtl: 60 }), access(NOW + 121), { now: NOW }), 'malformed');
+  assert.match(util.inspect(verifier(K1, { maxAccessTtl: 3600 })), /maxAccessTtl: 3600/);
+});
+
+test('the cap comes after kind and expiry, before the allowlist', () => {
+  const tooLong = access(NOW + 86461, { keyId: K2 });
+  assert.equal(reason(verifier(), tooLong, { now: NOW }), 'malformed');
+  assert.equal(reason(verifier(K1, { kinds: ['client_key'] }), tooLong, { now: NOW }), 'wrong_kind');
+  assert.equal(reason(verifier(), tooLong, { now: NOW + 86461 }), 'expired');
+  assert.equal(reason(verifier(K1, { revokedSessions: revokedEntry(K1) }), access(NOW + 86461), { now: NOW }), 'malformed');
+});
+
+test('one revoked session of a parent is refused, the rest accepted', () => {
+  const v = verifier(`${K1}, ${K2}`, { revokedSessions: `${K1}:tab-1@${UNTIL}` });
+  assert.throws(() => v.verify(access(undefined, { sessionId: 'tab-1' }), { now: NOW }), {
+    reason: 'session_revoked', keyId: K1, message: `session "tab-1" of key_id ${K1} is revoked (CLIENT_REVOKED_SESSIONS)`,
+  });
+  assert.equal(v.verify(access(undefined, { sessionId: 'tab-2' }), { now: NOW }).sessionId, 'tab-2');
+  assert.equal(v.verify(access(), { now: NOW }).sessionId, null); // the default session
+  assert.equal(v.verify(seal()).keyId, K1); // the parent itself
+  assert.equal(v.verify(access(undefined, { keyId: K2, sessionId: 'tab-1' }), { now: NOW }).keyId, K2);
+  for (const near of ['TAB-1', 'tab-', 'tab-10']) {
+    assert.equal(reason(v, access(undefined, { sessionId: near }), { now: NOW }), 'accepted', near);
+  }
+});
+
+test('the default session is listed without a session id', () => {
+  const v = verifier(K1, { revokedSessions: ` ,${K1.toUpperCase()}@${UNTIL},, ` });
+  assert.throws(() => v.verify(access(), { now: NOW }), {
+    reason: 'session_revoked',
+    message: `the access tokens minted without a session id for key_id ${K1} are revoked (CLIENT_REVOKED_SESSIONS)`,
+  });
+  assert.equal(v.verify(access(undefined, { sessionId: 's' }), { now: NOW }).sessionId, 's');
+  assert.equal(v.verify(seal()).keyId, K1); // client keys are never looked up
+});
+
+test('a listed session is refused whatever its UNTIL; the allowlist, expiry and kind come first', () => {
+  assert.equal(reason(verifier(K1, { revokedSessions: `${K1}:s@1970-01-01T00:00:00Z` }), access(undefined, { sessionId: 's' }), { now: NOW }),
+    'session_revoked');
+  const v = verifier(K1, { revokedSessions: `${K2}:s@${UNTIL}, ${K1}:s@${UNTIL}` });
+  assert.equal(reason(v, access(undefined, { keyId: K2, sessionId: 's' }), { now: NOW }), 'key_not_allowed');
+  assert.equal(reason(v, access(undefined, { sessionId: 's' }), { now: NOW + 3600 }), 'expired');
+  assert.equal(reason(verifier(K1, { revokedSessions: `${K1}:s@${UNTIL}`, kinds: ['client_key'] }), access(undefined, { sessionId: 's' }),
+    { now: NOW }), 'wrong_kind');
+});
+
+test('escaped session ids', () => {
+  const every = Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+  for (const session of ['a,b#c$d%e', 'q"\\', 'tab#7,a', '+plus', every.slice(0, 64), every.slice(-64), '%41', '~']) {
+    const v = verifier(K1, { revokedSessions: revokedEntry(K1, session) });
+    assert.equal(reason(v, access(undefined, { sessionId: session }), { now: NOW }), 'session_revoked', session);
+    const other = session.length > 1 ? session.slice(0, -1) : `${session}x`;
+    assert.equal(reason(v, access(undefined, { sessionId: other }), { now: NOW }), 'accepted', session);
+  }
+  // Escapes in either case, and escapes that were not needed.
+  let v = verifier(K1, { revokedSessions: `${K1}:a%2cb%23c%24d%25%65@${UNTIL}` });
+  assert.equal(reason(v, access(undefined, { sessionId: 'a,b#c$d%e' }), { now: NOW }), 'session_revoked');
+  // `%2B` is a plus, never a space (and a raw `+` is not allowed: see the bad entries).
+  v = verifier(K1, { revokedSessions: `${K1}:a%2Bb@${UNTIL}` });
+  assert.equal(reason(v, access(undefined, { sessionId: 'a+b' }), { now: NOW }), 'session_revoked');
+});
+
+test('revoked sessions as a list of entries or a parsed list', () => {
+  for (const value of [[`${K1}:s@${UNTIL}`, ' '], RevokedSessions.parse(`${K1}:s@${UNTIL}`)]) {
+    assert.equal(reason(verifier(K1, { revokedSessions: value }), access(undefined, { sessionId: 's' }), { now: NOW }), 'session_revoked');
+  }
+  assert.equal(RevokedSessions.parse(`${K1}:s@${UNTIL}, ${K1}@${UNTIL}, ${K2}@${UNTIL}`).size, 3);
+  for (const empty of [null, undefined, '', ' , ', []]) assert.equal(RevokedSessions.parse(empty).size, 0);
+});
+
+test('a bad revoked session refuses the whole list, naming its position', () => {
+  for (const [entry, problem] of Object.entries({
+    [K1]: 'is not of the form', [`${K1}:s`]: 'is not of the form',
+    [`${K1.slice(1)}:s@${UNTIL}`]: 'has a key id', [`${K1}0@${UNTIL}`]: 'has a key id', [`xyz:s@${UNTIL}`]: 'has a key id',
+    [`:s@${UNTIL}`]: 'has a key id',
+    [`${K1}:@${UNTIL}`]: 'has a session id', [`${K1}:a b@${UNTIL}`]: 'has a session id', [`${K1}:a#b@${UNTIL}`]: 'has a session id',
+    [`${K1}:a$b@${UNTIL}`]: 'has a session id', [`${K1}:a+b@${UNTIL}`]: 'has a session id', [`${K1}:a@b@${UNTIL}`]: 'has a session id',
+    [`${K1}:a%2@${UNTIL}`]: 'has a session id', [`${K1}:a%zz@${UNTIL}`]: 'has a session id', [`${K1}:%20@${UNTIL}`]: 'has a session id',
+    [`${K1}:%7F@${UNTIL}`]: 'has a session id', [`${K1}:%C3%A9@${UNTIL}`]: 'has a session id', [`${K1}:%FF@${UNTIL}`]: 'has a session id',
+    [`${K1}:\u00e9@${UNTIL}`]: 'has a session id', [`${K1}:${'s'.repeat(65)}@${UNTIL}`]: 'has a session id',
+    [`${K1}:${'%41'.repeat(65)}@${UNTIL}`]: 'has a session id',
+    [`${K1}:s@2027-01-16`]: 'has an UNTIL time', [`${K1}:s@1800086460`]: 'has an UNTIL time', [`${K1}:s@`]: 'has an UNTIL time',
+    [`${K1}:s@2027-02-29T00:00:00Z`]: 'has an UNTIL time', [`${K1}:s@2027-04-31T00:00:00Z`]: 'has an UNTIL time',
+    [`${K1}:s@2027-01-01T24:00:00Z`]: 'has an UNTIL time', [`${K1}:s@2027-01-01T00:00:60Z`]: 'has an UNTIL time',
+    [`${K1}:s@2027-01-16t08:01:00Z`]: 'has an UNTIL time', [`${K1}:s@2027-01-16T08:01:00z`]: 'has an UNTIL time',
+    [`${K1}:s@2027-01-16T08:01:00+00:00`]: 'has an UNTIL time', [`${K1}:s@1969-12-31T23:59:59Z`]: 'has an UNTIL time',
+    [`${K1}:s@\u0662027-01-16T08:01:00Z`]: 'has an UNTIL time',
+  })) {
+    assert.throws(() => verifier(K1, { revokedSessions: ` ${K2}@${UNTIL} ,, ${entry} , ${K1}@${UNTIL}` }), (e) => {
+      assert.ok(e instanceof ConfigError, entry);
+      assert.ok(e.message.startsWith(`CLIENT_REVOKED_SESSIONS entry 2 ${problem}`), `${entry}: ${e.message}`);
+      assert.ok(!e.message.includes(entry), entry);
+      return true;
+    });
+  }
+  assert.equal(RevokedSessions.parse(`${K1}:s@2028-02-29T23:59:59Z,${K1}:s@9999-12-31T23:59:59Z`).size, 2);
+});
+
+test('fromEnv reads CLIENT_REVOKED_SESSIONS', () => {
+  const env = { CLIENT_SECRET: S1, CLIENT_KEYS: K1, CLIENT_REVOKED_SESSIONS: `${K1}:tab%2D1@${UNTIL}` };
+  const v = Verifier.fromEnv(env);
+  assert.equal(reason(v, access(undefined, { sessionId: 'tab-1' }), { now: NOW }), 'session_revoked');
+  assert.equal(reason(v, access(undefined, { sessionId: 'tab-2' }), { now: NOW }), 'accepted');
+  assert.match(util.inspect(v), /revokedSessions: 1/);
+  assert.throws(() => Verifier.fromEnv({ ...env, CLIENT_REVOKED_SESSIONS: `nope@${UNTIL}` }),
+    /^ConfigError: CLIENT_REVOKED_SESSIONS entry 1 has a key id/);
 });
 
 test('configuration problems name the variable, never the value', () => {

@@ -2,7 +2,8 @@
 
     from client_keys import Verifier, VerifyError
 
-    verifier = Verifier.from_env()          # CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS
+    verifier = Verifier.from_env()          # CLIENT_SECRET, CLIENT_SECRET_PREVIOUS, CLIENT_KEYS,
+                                            # CLIENT_REVOKED_SESSIONS
     try:
         key = verifier.verify(token)
     except VerifyError as e:
@@ -15,12 +16,14 @@ Middleware: `client_keys.wsgi.ClientKeyMiddleware`, `client_keys.asgi.ClientKeyM
 
 from .authorization import bearer_token
 from .errors import (EXPIRED, FORGED, INVALID_HEADER, KEY_NOT_ALLOWED, MALFORMED, NOT_BEARER,
-                     UNKNOWN_SECRET, WRONG_KIND, ConfigError, VerifyError)
-from .verifier import ACCESS_TOKEN, CLIENT_KEY, MAX_TOKEN_LEN, VerifiedKey, Verifier
+                     SESSION_REVOKED, UNKNOWN_SECRET, WRONG_KIND, ConfigError, VerifyError)
+from .revoked import RevokedSessions
+from .verifier import (ACCESS_TOKEN, CLIENT_KEY, CLOCK_SKEW, MAX_ACCESS_TTL, MAX_TOKEN_LEN,
+                       VerifiedKey, Verifier)
 
 __all__ = [
-    "Verifier", "VerifiedKey", "VerifyError", "ConfigError", "bearer_token",
-    "CLIENT_KEY", "ACCESS_TOKEN", "MAX_TOKEN_LEN",
+    "Verifier", "VerifiedKey", "VerifyError", "ConfigError", "RevokedSessions", "bearer_token",
+    "CLIENT_KEY", "ACCESS_TOKEN", "MAX_TOKEN_LEN", "MAX_ACCESS_TTL", "CLOCK_SKEW",
     "MALFORMED", "UNKNOWN_SECRET", "FORGED", "WRONG_KIND", "EXPIRED", "KEY_NOT_ALLOWED",
-    "NOT_BEARER", "INVALID_HEADER",
+    "SESSION_REVOKED", "NOT_BEARER", "INVALID_HEADER",
 ]

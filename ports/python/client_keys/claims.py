@@ -37,7 +37,8 @@ def is_scope(value):
         b == 0x21 or 0x23 <= b <= 0x2B or 0x2D <= b <= 0x5B or 0x5D <= b <= 0x7E for b in value)
 
 
-def _is_session_id(value):
+def is_session_id(value):
+    """1 to 64 visible ASCII bytes (0x21-0x7E)."""
     return 1 <= len(value) <= 64 and all(0x21 <= b <= 0x7E for b in value)
 
 
@@ -98,7 +99,7 @@ def decode(data):
                 raise ClaimsError("too much metadata")
             claims.metadata[key.decode("ascii")] = _text(val, MAX_METADATA_VALUE_LEN, "metadata")
         elif tag == TAG_SESSION_ID:
-            if not _is_session_id(value):
+            if not is_session_id(value):
                 raise ClaimsError("bad session id")
             claims.session_id = value.decode("ascii")
         else:

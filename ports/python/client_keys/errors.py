@@ -7,6 +7,7 @@ FORGED = "forged"
 WRONG_KIND = "wrong_kind"
 EXPIRED = "expired"
 KEY_NOT_ALLOWED = "key_not_allowed"
+SESSION_REVOKED = "session_revoked"  # an access token whose session is in CLIENT_REVOKED_SESSIONS
 # Why an Authorization header was refused before its token was read.
 NOT_BEARER = "not_bearer"
 INVALID_HEADER = "invalid_header"

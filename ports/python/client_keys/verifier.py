@@ -1,6 +1,7 @@
 """Verifying client keys (`ckey_…`) and access tokens (`ckat_…`), format v1 (docs/FORMAT.md)."""
 
 import base64
+import datetime
 import os
 import re
 import time
@@ -14,14 +15,21 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from . import claims as _claims
+from ._entries import WHITESPACE as _WHITESPACE, entries as _entries
 from .authorization import bearer_token
-from .errors import (EXPIRED, FORGED, KEY_NOT_ALLOWED, UNKNOWN_SECRET, WRONG_KIND, ConfigError,
-                     VerifyError, malformed)
+from .errors import (EXPIRED, FORGED, KEY_NOT_ALLOWED, SESSION_REVOKED, UNKNOWN_SECRET, WRONG_KIND,
+                     ConfigError, VerifyError, malformed)
+from .revoked import RevokedSessions
 
 CLIENT_KEY = "client_key"
 ACCESS_TOKEN = "access_token"
 
 MAX_TOKEN_LEN = 512
+# The longest lifetime of an access token, in seconds: a verifier refuses one that expires later
+# than `now + MAX_ACCESS_TTL + CLOCK_SKEW` (or its own lower `max_access_ttl`), whoever sealed it.
+MAX_ACCESS_TTL = 24 * 3600
+# How far ahead of this server's clock the minting server's clock may be, in seconds.
+CLOCK_SKEW = 60
 _PREFIXES = {b"ckey_": (CLIENT_KEY, 0x01), b"ckat_": (ACCESS_TOKEN, 0x02)}
 _KIND_TEXT = {CLIENT_KEY: "client key", ACCESS_TOKEN: "access token"}
 _MIN_BODY_LEN = 6 + 12 + 16 + 16  # header, nonce, key id, tag
@@ -34,9 +42,6 @@ _LABELS = {
     ACCESS_TOKEN: b"client-keys/v1 access-token aes-256-gcm",
 }
 
-# What Rust's `str::trim` removes (Unicode White_Space), so that entries parse alike.
-_WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
-              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
@@ -75,11 +80,18 @@ class Verifier:
 
     `client_secret` is the 64-hex-character text of CLIENT_SECRET; `client_keys` the text of
     CLIENT_KEYS (or a list of key ids); `previous_secrets` the text of CLIENT_SECRET_PREVIOUS
-    (or a list); `kinds` the kinds of token `verify` accepts (both by default).
+    (or a list); `kinds` the kinds of token `verify` accepts (both by default);
+    `revoked_sessions` the text of CLIENT_REVOKED_SESSIONS (or a list of its entries, or a
+    RevokedSessions), whose access tokens are refused as `session_revoked`; `max_access_ttl`
+    the longest access-token lifetime your token endpoint grants (seconds or a timedelta):
+    access tokens expiring more than that (plus CLOCK_SKEW) after now are refused as
+    `malformed`. It can only lower MAX_ACCESS_TTL, which applies by default (clamped to
+    1 s .. 24 h).
     """
 
     def __init__(self, client_secret, client_keys, previous_secrets=None,
-                 kinds=(CLIENT_KEY, ACCESS_TOKEN)):
+                 kinds=(CLIENT_KEY, ACCESS_TOKEN), revoked_sessions=None,
+                 max_access_ttl=MAX_ACCESS_TTL):
         keyring = [_SecretKeys(_parse_secret(client_secret, "CLIENT_SECRET"))]
         for i, entry in enumerate(_entries(previous_secrets or ())):
             keyring.append(_SecretKeys(_parse_secret(entry, f"CLIENT_SECRET_PREVIOUS entry {i + 1}")))
@@ -94,13 +106,17 @@ class Verifier:
         self._allowlist = frozenset(e.lower() for e in _entries(client_keys)
                                     if len(e) == 32 and set(e) <= _HEX)
         self._kinds = frozenset(kinds)
+        self._revoked = (revoked_sessions if isinstance(revoked_sessions, RevokedSessions)
+                         else RevokedSessions.parse(revoked_sessions))
+        self._max_access_ttl = _clamp_ttl(max_access_ttl)
 
     @classmethod
-    def from_env(cls, environ=None, kinds=(CLIENT_KEY, ACCESS_TOKEN)):
-        """Reads CLIENT_SECRET, CLIENT_SECRET_PREVIOUS (optional) and CLIENT_KEYS."""
+    def from_env(cls, environ=None, kinds=(CLIENT_KEY, ACCESS_TOKEN), max_access_ttl=MAX_ACCESS_TTL):
+        """Reads CLIENT_SECRET, CLIENT_SECRET_PREVIOUS (optional), CLIENT_KEYS and
+        CLIENT_REVOKED_SESSIONS (optional). `kinds` and `max_access_ttl` are policy, from code."""
         env = os.environ if environ is None else environ
         values = {}
-        for name in ("CLIENT_SECRET", "CLIENT_SECRET_PREVIOUS", "CLIENT_KEYS"):
+        for name in ("CLIENT_SECRET", "CLIENT_SECRET_PREVIOUS", "CLIENT_KEYS", "CLIENT_REVOKED_SESSIONS"):
             value = env.get(name)
             if value is not None and any("\udc80" <= c <= "\udcff" for c in value):
                 raise ConfigError(f"{name} is not valid UTF-8: set it again as plain text")
@@ -109,7 +125,8 @@ class Verifier:
             raise ConfigError("CLIENT_SECRET is not set: create one with `issue-client-key secret` "
                               "and put it in the environment")
         return cls(values["CLIENT_SECRET"], values["CLIENT_KEYS"],
-                   previous_secrets=values["CLIENT_SECRET_PREVIOUS"], kinds=kinds)
+                   previous_secrets=values["CLIENT_SECRET_PREVIOUS"], kinds=kinds,
+                   revoked_sessions=values["CLIENT_REVOKED_SESSIONS"], max_access_ttl=max_access_ttl)
 
     def verify(self, token, now=None):
         """Returns the VerifiedKey of `token`, or raises VerifyError saying why not.
@@ -117,8 +134,10 @@ class Verifier:
         The checks, in this order (docs/FORMAT.md, "Verifying"), each only if all before passed:
         length (before anything proportional to the input), prefix, strict base64url, body size,
         version and kind byte, secret id, AES-GCM, key id and claims (canonical, per-kind rules),
-        accepted kind, expiry (`now >= expires_at`; `now` in unix seconds, default the clock),
-        the allowlist (for an access token, its parent's key id).
+        accepted kind, expiry (`now >= expires_at`; `now` in unix seconds, default the clock)
+        and for an access token its lifetime (`expires_at > now + max_access_ttl + CLOCK_SKEW`
+        is malformed), the allowlist (for an access token, its parent's key id), and for an
+        access token CLIENT_REVOKED_SESSIONS (its parent and session id, or none).
         """
         if len(token) > MAX_TOKEN_LEN:
             raise malformed("token is too long")
@@ -147,13 +166,19 @@ class Verifier:
         if kind not in self._kinds:
             raise VerifyError(WRONG_KIND, f"a {_KIND_TEXT[kind]} (key_id {key_id}) is not accepted here",
                               key_id)
-        now = int(time.time()) if now is None else now
-        if claims.expires_at is not None and now >= claims.expires_at:
-            raise VerifyError(EXPIRED, f"token of key_id {key_id} expired at {claims.expires_at} "
-                                       "(unix time)", key_id)
+        if claims.expires_at is not None:
+            now = int(time.time()) if now is None else now
+            if now >= claims.expires_at:
+                raise VerifyError(EXPIRED, f"token of key_id {key_id} expired at {claims.expires_at} "
+                                           "(unix time)", key_id)
+            if kind == ACCESS_TOKEN and claims.expires_at > now + self._max_access_ttl + CLOCK_SKEW:
+                raise malformed("an access token expires later than this server's longest "
+                                "access-token lifetime")
         if key_id not in self._allowlist:
             raise VerifyError(KEY_NOT_ALLOWED, f"key_id {key_id} is not in CLIENT_KEYS (revoked or "
                                                "never added)", key_id)
+        if kind == ACCESS_TOKEN and self._revoked.contains(key_id, claims.session_id):
+            raise _session_revoked(key_id, claims.session_id)
         return VerifiedKey(key_id=key_id, kind=kind, name=claims.name, scopes=tuple(claims.scopes),
                            metadata=MappingProxyType(claims.metadata),
                            expires_at=claims.expires_at, session_id=claims.session_id)
@@ -182,7 +207,27 @@ class Verifier:
     def __repr__(self):
         ids = [keys.id.hex() for keys in self._keyring]
         return (f"Verifier(secret_ids={ids}, client_keys={len(self._allowlist)}, "
-                f"kinds={sorted(self._kinds)})")
+                f"kinds={sorted(self._kinds)}, revoked_sessions={len(self._revoked)}, "
+                f"max_access_ttl={self._max_access_ttl})")
+
+
+def _clamp_ttl(value):
+    """Whole seconds of `value` (a number or a timedelta), clamped to 1 .. MAX_ACCESS_TTL."""
+    if isinstance(value, datetime.timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("max_access_ttl is a number of seconds or a datetime.timedelta")
+    return int(min(max(value, 1), MAX_ACCESS_TTL))
+
+
+def _session_revoked(key_id, session_id):
+    if session_id is None:
+        message = (f"the access tokens minted without a session id for key_id {key_id} are "
+                   "revoked (CLIENT_REVOKED_SESSIONS)")
+    else:  # quoted as Rust's `{:?}` does: visible ASCII needs only `"` and `\` escaped
+        quoted = '"' + session_id.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        message = f"session {quoted} of key_id {key_id} is revoked (CLIENT_REVOKED_SESSIONS)"
+    return VerifyError(SESSION_REVOKED, message, key_id)
 
 
 def _decode_base64url(text):
@@ -202,12 +247,6 @@ def _check_kind_rules(kind, claims):
         raise malformed("an access token has no expiry")
     if kind == ACCESS_TOKEN and (claims.name is not None or claims.metadata):
         raise malformed("an access token carries a name or metadata")
-
-
-def _entries(value):
-    """Comma-separated text (or a list): entries trimmed, empty ones dropped."""
-    parts = value.split(",") if isinstance(value, str) else value
-    return [entry for entry in (p.strip(_WHITESPACE) for p in parts) if entry]
 
 
 def _parse_secret(text, variable):

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -15,7 +16,18 @@ S1 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 S2 = "f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f"
 K1 = "00112233445566778899aabbccddeeff"
 K2 = "3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e"
-FAR = 4102444800  # 2100-01-01T00:00:00Z
+FAR = 4102444800  # 2100-01-01T00:00:00Z: for client keys, which have no longest lifetime
+# For access tokens verified at the real clock: within their 24 hours (MAX_ACCESS_TTL).
+SOON = int(time.time()) + 3600
+
+
+def revoked_entry(key_id, session_id=None, until="2027-01-16T08:01:00Z"):
+    """A CLIENT_REVOKED_SESSIONS entry, percent-encoding the session id (test-only writer)."""
+    if session_id is None:
+        return f"{key_id}@{until}"
+    encoded = "".join(c if c.isascii() and (c.isalnum() or c in "-._~") else f"%{ord(c):02X}"
+                      for c in session_id)
+    return f"{key_id}:{encoded}@{until}"
 
 
 def vector_files():

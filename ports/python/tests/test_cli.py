@@ -6,7 +6,9 @@ import sys
 import unittest
 from pathlib import Path
 
-from .helpers import K1, K2, S1, S2, claims, seal, vector_files
+from datetime import datetime, timezone
+
+from .helpers import K1, K2, S1, S2, SOON, claims, revoked_entry, seal, vector_files
 
 DRIVER = Path(__file__).resolve().parents[1] / "client_keys_verify.py"
 ENV = {"CLIENT_SECRET": S1, "CLIENT_KEYS": f"{K1}, {K2}", "PATH": "/usr/bin:/bin"}
@@ -28,9 +30,10 @@ class Driver(unittest.TestCase):
             '"kind":"client_key","metadata":{"env":"prod","team":"payments"},'
             '"name":"Billing worker \u2713","scopes":["read","write"]}\n'), ""))
         access = seal("access_token", key_id=K2, claim_bytes=claims(
-            expires_at=253402300799, scopes=["a"], session_id='q"\\'))
+            expires_at=SOON, scopes=["a"], session_id='q"\\'))
+        soon = datetime.fromtimestamp(SOON, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.assertEqual(run(access)[1], (
-            '{"expires_at":"9999-12-31T23:59:59Z","key_id":"3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e",'
+            f'{{"expires_at":"{soon}","key_id":"3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e",'
             '"kind":"access_token","metadata":{},"name":null,"scopes":["a"],'
             '"session_id":"q\\"\\\\"}\n'))
 
@@ -65,6 +68,19 @@ class Driver(unittest.TestCase):
         self.assertIn("CLIENT_KEYS is not set", run(seal(), env=env)[2])
         del env["CLIENT_SECRET"]
         self.assertEqual(run(seal(), env=env)[0], 2)
+        bad = "not-an-entry"
+        code, out, err = run(seal(), env=dict(ENV, CLIENT_REVOKED_SESSIONS=f"{revoked_entry(K1)}, {bad}"))
+        self.assertEqual((code, out), (2, ""))
+        self.assertIn("CLIENT_REVOKED_SESSIONS entry 2 is not of the form KEY_ID[:SESSION_ID]@UNTIL", err)
+        self.assertNotIn(bad, err)
+
+    def test_reads_client_revoked_sessions(self):
+        env = dict(ENV, CLIENT_REVOKED_SESSIONS=revoked_entry(K1, 'q"\\'))
+        revoked = seal("access_token", claim_bytes=claims(expires_at=SOON, session_id='q"\\'))
+        self.assertEqual(run(revoked, env=env), (1, "", (
+            'client-keys-verify: token rejected: session "q\\"\\\\" of key_id '
+            f'{K1} is revoked (CLIENT_REVOKED_SESSIONS)\n')))
+        self.assertEqual(run(seal(), env=env)[0], 0)  # the parent itself
 
     def test_batch_mode(self):
         at = 2_000_000_000
@@ -74,13 +90,15 @@ class Driver(unittest.TestCase):
             {"token": seal(claim_bytes=claims(expires_at=at)), "now": at - 1},
             {"token": seal(), "kinds": ["access_token"]},
             {"token": "nope"},
+            {"token": seal("access_token", claim_bytes=claims(expires_at=at)), "now": at - 3661,
+             "max_access_ttl": 3600},
         ]
         code, out, _ = run("--batch", stdin="".join(json.dumps(l) + "\n" for l in lines) + "{}\n")
         results = [json.loads(line) for line in out.splitlines()]
         self.assertEqual(code, 0)
-        self.assertEqual([r["ok"] for r in results], [True, False, True, False, False, False])
+        self.assertEqual([r["ok"] for r in results], [True, False, True, False, False, False, False])
         self.assertEqual([r.get("reason") for r in results],
-                         [None, "expired", None, "wrong_kind", "malformed", "bad_input"])
+                         [None, "expired", None, "wrong_kind", "malformed", "malformed", "bad_input"])
         self.assertEqual(out.splitlines()[0], '{"ok":true,"key":' + run(seal())[1].strip() + "}")
 
 

@@ -8,7 +8,7 @@ import unittest
 from client_keys import Verifier, VerifyError, bearer_token
 from client_keys import asgi, wsgi
 
-from .helpers import FAR, K1, K2, S1, S2, claims, seal
+from .helpers import K1, K2, S1, S2, SOON, claims, revoked_entry, seal
 
 GOOD = seal(claim_bytes=claims(scopes=["read"]))
 INVALID_TOKEN = (401, 'Bearer realm="api", error="invalid_token"', {"error": "invalid_token"})
@@ -179,7 +179,22 @@ class Middleware(unittest.TestCase):
             asgi.ClientKeyMiddleware(asgi_hello, self.verifier, realm='a"b')
 
     def test_an_access_token_passes_too(self):
-        self.both("Bearer " + seal("access_token", claim_bytes=claims(expires_at=FAR)), 200)
+        self.both("Bearer " + seal("access_token", claim_bytes=claims(expires_at=SOON)), 200)
+
+    def test_a_revoked_session_gets_the_same_answer_and_its_reason_in_the_log(self):
+        self.verifier = Verifier(S1, K1, revoked_sessions=revoked_entry(K1, "tab-1"))
+        revoked = seal("access_token", claim_bytes=claims(expires_at=SOON, session_id="tab-1"))
+        logs = self.both(f"Bearer {revoked}", INVALID_TOKEN)
+        self.assertIn(f'reason=session "tab-1" of key_id {K1} is revoked (CLIENT_REVOKED_SESSIONS) '
+                      f"key_id={K1}", logs[0])
+        other = seal("access_token", claim_bytes=claims(expires_at=SOON, session_id="tab-2"))
+        self.both(f"Bearer {other}", 200)
+        self.both(f"Bearer {GOOD}", 200)
+
+    def test_an_access_token_living_too_long_gets_the_same_answer(self):
+        token = seal("access_token", claim_bytes=claims(expires_at=SOON + 86400))
+        logs = self.both(f"Bearer {token}", INVALID_TOKEN)
+        self.assertIn("reason=malformed token: an access token expires later than", logs[0])
 
     def test_asgi_refuses_two_authorization_headers(self):
         app = asgi.ClientKeyMiddleware(asgi_hello, self.verifier)

@@ -13,7 +13,8 @@ class Vectors(unittest.TestCase):
             for case in doc["valid"]:
                 with self.subTest(case["desc"]):
                     verifier = Verifier(case.get("verifier_secret", case["secret"]), case["key_id"],
-                                        previous_secrets=case.get("previous_secrets"))
+                                        previous_secrets=case.get("previous_secrets"),
+                                        revoked_sessions=case.get("revoked_sessions"))
                     key = verifier.verify(case["token"], now=case.get("now"))
                     claims = case["claims"]
                     self.assertEqual(key.kind, kind)
@@ -30,7 +31,8 @@ class Vectors(unittest.TestCase):
             for case in doc["invalid"]:
                 with self.subTest(case["desc"]):
                     verifier = Verifier(case["secret"], case["client_keys"],
-                                        previous_secrets=case.get("previous_secrets"))
+                                        previous_secrets=case.get("previous_secrets"),
+                                        revoked_sessions=case.get("revoked_sessions"))
                     with self.assertRaises(VerifyError) as caught:
                         verifier.verify(case["token"], now=case.get("now"))
                     self.assertEqual(caught.exception.reason, case["error"])
@@ -38,6 +40,11 @@ class Vectors(unittest.TestCase):
                         self.assertNotIn(case["token"], str(caught.exception))
                 count += 1
         self.assertGreater(count, 20)
+
+    def test_the_vectors_cover_the_lifetime_cap_and_revoked_sessions(self):
+        cases = [c for _, doc in vector_files() for c in doc["valid"] + doc["invalid"]]
+        self.assertTrue(any(c.get("revoked_sessions") for c in cases))
+        self.assertTrue(any(c.get("error") == "session_revoked" for c in cases))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """The verifier on crafted tokens: kinds, the clock seam, rotation, the allowlist, limits, config."""
 
+import datetime
 import time
 import unittest
 
-from client_keys import ConfigError, Verifier, VerifyError
+from client_keys import ConfigError, RevokedSessions, Verifier, VerifyError
 
-from .helpers import FAR, K1, K2, S1, S2, claims, seal
+from .helpers import FAR, K1, K2, S1, S2, SOON, claims, revoked_entry, seal
 
 
 def reason(verifier, token, **kw):
@@ -19,7 +20,7 @@ def reason(verifier, token, **kw):
 class Kinds(unittest.TestCase):
     def test_a_verifier_can_refuse_a_kind_before_expiry_and_allowlist(self):
         key = seal("client_key")
-        access = seal("access_token", claim_bytes=claims(expires_at=FAR))
+        access = seal("access_token", claim_bytes=claims(expires_at=SOON))
         access_only = Verifier(S1, K1, kinds=["access_token"])
         keys_only = Verifier(S1, K1, kinds=["client_key"])
         with self.assertRaises(VerifyError) as caught:
@@ -69,7 +70,7 @@ class Allowlist(unittest.TestCase):
             self.assertEqual(reason(Verifier(S1, text), token), "key_not_allowed", text)
 
     def test_an_access_token_is_checked_against_its_parent(self):
-        access = seal("access_token", key_id=K2, claim_bytes=claims(expires_at=FAR))
+        access = seal("access_token", key_id=K2, claim_bytes=claims(expires_at=SOON))
         self.assertEqual(Verifier(S1, K2).verify(access).key_id, K2)
         self.assertEqual(reason(Verifier(S1, K1), access), "key_not_allowed")
 
@@ -118,16 +119,195 @@ class Limits(unittest.TestCase):
                                               now=0).expires_at, 253402300799)
 
     def test_per_kind_claims(self):
-        session = claims(expires_at=FAR, session_id="!~\"\\" * 16)
+        session = claims(expires_at=SOON, session_id="!~\"\\" * 16)
         self.assertEqual(self.verifier.verify(seal("access_token", claim_bytes=session)).session_id,
                          "!~\"\\" * 16)
         for kind, raw in [("client_key", claims(session_id="s")),
                           ("access_token", claims(scopes=["read"])),
-                          ("access_token", claims(expires_at=FAR, name="n")),
-                          ("access_token", claims(expires_at=FAR, metadata=[("k", "v")])),
-                          ("access_token", claims(expires_at=FAR, session_id="a b")),
-                          ("access_token", claims(expires_at=FAR, session_id="s" * 65))]:
+                          ("access_token", claims(expires_at=SOON, name="n")),
+                          ("access_token", claims(expires_at=SOON, metadata=[("k", "v")])),
+                          ("access_token", claims(expires_at=SOON, session_id="a b")),
+                          ("access_token", claims(expires_at=SOON, session_id="s" * 65))]:
             self.assertEqual(reason(self.verifier, seal(kind, claim_bytes=raw)), "malformed", raw)
+
+
+NOW = 1_800_000_000  # 2027-01-15T08:00:00Z
+UNTIL = "2027-01-16T08:01:00Z"
+
+
+def access(expires_at=NOW + 3600, key_id=K1, session_id=None, secret=S1):
+    return seal("access_token", key_id=key_id, secret=secret,
+                claim_bytes=claims(expires_at=expires_at, session_id=session_id))
+
+
+class Lifetime(unittest.TestCase):
+    """An access token expiring more than max_access_ttl + 60 s after now is malformed."""
+
+    def test_the_cap_is_24_hours_and_60_seconds_by_default(self):
+        verifier = Verifier(S1, K1)
+        last = access(NOW + 86400 + 60)
+        self.assertEqual(verifier.verify(last, now=NOW).expires_at, NOW + 86400 + 60)
+        with self.assertRaises(VerifyError) as caught:
+            verifier.verify(access(NOW + 86400 + 61), now=NOW)
+        self.assertEqual((caught.exception.reason, str(caught.exception)), (
+            "malformed", "malformed token: an access token expires later than this server's "
+                         "longest access-token lifetime"))
+        self.assertEqual(reason(verifier, access(253402300799), now=NOW), "malformed")
+        self.assertEqual(reason(verifier, last, now=NOW - 1), "malformed")
+        # At the real clock too: a token sealed for the year 2100 dies now.
+        self.assertEqual(reason(verifier, access(FAR)), "malformed")
+        self.assertEqual(verifier.verify(access(SOON)).expires_at, SOON)
+
+    def test_a_client_key_has_no_cap(self):
+        for verifier in (Verifier(S1, K1), Verifier(S1, K1, max_access_ttl=1)):
+            key = seal(claim_bytes=claims(expires_at=FAR))
+            self.assertEqual(verifier.verify(key).expires_at, FAR)
+            self.assertEqual(verifier.verify(seal(claim_bytes=claims(expires_at=253402300799)),
+                                             now=NOW).expires_at, 253402300799)
+
+    def test_a_lower_max_access_ttl(self):
+        for ttl in (3600, 3600.9, datetime.timedelta(hours=1)):
+            verifier = Verifier(S1, K1, max_access_ttl=ttl)
+            self.assertEqual(verifier.verify(access(NOW + 3660), now=NOW).key_id, K1, ttl)
+            self.assertEqual(reason(verifier, access(NOW + 3661), now=NOW), "malformed", ttl)
+        # Clamped to 1 s .. 24 h: it can lower the cap, never raise it.
+        for ttl, latest in [(0, NOW + 61), (-5, NOW + 61), (10**9, NOW + 86460),
+                            (datetime.timedelta(days=7), NOW + 86460)]:
+            verifier = Verifier(S1, K1, max_access_ttl=ttl)
+            self.assertEqual(reason(verifier, access(latest), now=NOW), "accepted", ttl)
+            self.assertEqual(reason(verifier, access(latest + 1), now=NOW), "malformed", ttl)
+        for bad in ("3600", None, True):
+            with self.assertRaises(TypeError):
+                Verifier(S1, K1, max_access_ttl=bad)
+        env = {"CLIENT_SECRET": S1, "CLIENT_KEYS": K1}
+        self.assertEqual(reason(Verifier.from_env(env, max_access_ttl=60), access(NOW + 121), now=NOW),
+                         "malformed")
+        self.assertIn("max_access_ttl=3600", repr(Verifier(S1, K1, max_access_ttl=3600)))
+
+    def test_the_cap_comes_after_kind_and_expiry_and_before_the_allowlist(self):
+        too_long = access(NOW + 86461, key_id=K2)
+        self.assertEqual(reason(Verifier(S1, K1), too_long, now=NOW), "malformed")
+        self.assertEqual(reason(Verifier(S1, K1, kinds=["client_key"]), too_long, now=NOW), "wrong_kind")
+        self.assertEqual(reason(Verifier(S1, K1), too_long, now=NOW + 86461), "expired")
+        revoked = Verifier(S1, K1, revoked_sessions=revoked_entry(K1))
+        self.assertEqual(reason(revoked, access(NOW + 86461), now=NOW), "malformed")
+
+
+class RevokedSessionList(unittest.TestCase):
+    def test_one_session_of_a_parent_is_refused_and_the_rest_accepted(self):
+        verifier = Verifier(S1, f"{K1}, {K2}", revoked_sessions=f"{K1}:tab-1@{UNTIL}")
+        with self.assertRaises(VerifyError) as caught:
+            verifier.verify(access(session_id="tab-1"), now=NOW)
+        self.assertEqual((caught.exception.reason, caught.exception.key_id, str(caught.exception)), (
+            "session_revoked", K1,
+            f'session "tab-1" of key_id {K1} is revoked (CLIENT_REVOKED_SESSIONS)'))
+        self.assertEqual(verifier.verify(access(session_id="tab-2"), now=NOW).session_id, "tab-2")
+        self.assertEqual(verifier.verify(access(), now=NOW).session_id, None)  # default session
+        self.assertEqual(verifier.verify(seal()).key_id, K1)  # the parent itself
+        self.assertEqual(verifier.verify(access(key_id=K2, session_id="tab-1"), now=NOW).key_id, K2)
+        for near in ("TAB-1", "tab-", "tab-10"):  # session ids are compared exactly
+            self.assertEqual(reason(verifier, access(session_id=near), now=NOW), "accepted", near)
+
+    def test_the_default_session_is_listed_without_a_session_id(self):
+        verifier = Verifier(S1, K1, revoked_sessions=f" ,{K1.upper()}@{UNTIL},, ")
+        with self.assertRaises(VerifyError) as caught:
+            verifier.verify(access(), now=NOW)
+        self.assertEqual((caught.exception.reason, str(caught.exception)), (
+            "session_revoked", f"the access tokens minted without a session id for key_id {K1} "
+                               "are revoked (CLIENT_REVOKED_SESSIONS)"))
+        self.assertEqual(verifier.verify(access(session_id="s"), now=NOW).session_id, "s")
+        # Client keys are never looked up.
+        self.assertEqual(verifier.verify(seal()).key_id, K1)
+
+    def test_a_listed_session_is_refused_whatever_its_until(self):
+        verifier = Verifier(S1, K1, revoked_sessions=f"{K1}:s@1970-01-01T00:00:00Z")
+        self.assertEqual(reason(verifier, access(session_id="s"), now=NOW), "session_revoked")
+
+    def test_the_allowlist_and_expiry_come_first(self):
+        verifier = Verifier(S1, K1, revoked_sessions=f"{K2}:s@{UNTIL}, {K1}:s@{UNTIL}")
+        self.assertEqual(reason(verifier, access(key_id=K2, session_id="s"), now=NOW), "key_not_allowed")
+        self.assertEqual(reason(verifier, access(session_id="s"), now=NOW + 3600), "expired")
+        self.assertEqual(reason(Verifier(S1, K1, revoked_sessions=f"{K1}:s@{UNTIL}",
+                                         kinds=["client_key"]), access(session_id="s"), now=NOW),
+                         "wrong_kind")
+
+    def test_escaped_session_ids(self):
+        every = "".join(chr(c) for c in range(0x21, 0x7F))
+        for session in ["a,b#c$d%e", 'q"\\', "tab#7,a", "+plus", every[:64], every[-64:], "%41", "~"]:
+            verifier = Verifier(S1, K1, revoked_sessions=revoked_entry(K1, session))
+            self.assertEqual(reason(verifier, access(session_id=session), now=NOW), "session_revoked",
+                             session)
+            other = session[:-1] if len(session) > 1 else session + "x"
+            self.assertEqual(reason(verifier, access(session_id=other), now=NOW), "accepted", session)
+        # Escapes in either case, and escapes that were not needed.
+        verifier = Verifier(S1, K1, revoked_sessions=f"{K1}:a%2cb%23c%24d%25%65@{UNTIL}")
+        self.assertEqual(reason(verifier, access(session_id="a,b#c$d%e"), now=NOW), "session_revoked")
+        # `%2B` is a plus, never a space (and a raw `+` is not allowed: see the bad entries).
+        verifier = Verifier(S1, K1, revoked_sessions=f"{K1}:a%2Bb@{UNTIL}")
+        self.assertEqual(reason(verifier, access(session_id="a+b"), now=NOW), "session_revoked")
+
+    def test_a_list_of_entries_or_a_parsed_list(self):
+        for value in ([f"{K1}:s@{UNTIL}", " "], RevokedSessions.parse(f"{K1}:s@{UNTIL}")):
+            verifier = Verifier(S1, K1, revoked_sessions=value)
+            self.assertEqual(reason(verifier, access(session_id="s"), now=NOW), "session_revoked")
+        self.assertEqual(len(RevokedSessions.parse(f"{K1}:s@{UNTIL}, {K1}@{UNTIL}, {K2}@{UNTIL}")), 3)
+        for empty in (None, "", " , ", []):
+            self.assertEqual(len(RevokedSessions.parse(empty)), 0)
+
+    def test_a_bad_entry_refuses_the_whole_list_naming_its_position(self):
+        problems = {
+            K1: "is not of the form",
+            f"{K1}:s": "is not of the form",
+            f"{K1[1:]}:s@{UNTIL}": "has a key id",
+            f"{K1}0@{UNTIL}": "has a key id",
+            f"xyz:s@{UNTIL}": "has a key id",
+            f":s@{UNTIL}": "has a key id",
+            f"{K1}:@{UNTIL}": "has a session id",
+            f"{K1}:a b@{UNTIL}": "has a session id",
+            f"{K1}:a#b@{UNTIL}": "has a session id",
+            f"{K1}:a$b@{UNTIL}": "has a session id",
+            f"{K1}:a+b@{UNTIL}": "has a session id",
+            f"{K1}:a@b@{UNTIL}": "has a session id",
+            f"{K1}:a%2@{UNTIL}": "has a session id",
+            f"{K1}:a%zz@{UNTIL}": "has a session id",
+            f"{K1}:%20@{UNTIL}": "has a session id",
+            f"{K1}:%7F@{UNTIL}": "has a session id",
+            f"{K1}:%C3%A9@{UNTIL}": "has a session id",
+            f"{K1}:\u00e9@{UNTIL}": "has a session id",
+            f"{K1}:{'s' * 65}@{UNTIL}": "has a session id",
+            f"{K1}:{'%41' * 65}@{UNTIL}": "has a session id",
+            f"{K1}:s@2027-01-16": "has an UNTIL time",
+            f"{K1}:s@1800086460": "has an UNTIL time",
+            f"{K1}:s@": "has an UNTIL time",
+            f"{K1}:s@2027-02-29T00:00:00Z": "has an UNTIL time",
+            f"{K1}:s@2027-04-31T00:00:00Z": "has an UNTIL time",
+            f"{K1}:s@2027-01-01T24:00:00Z": "has an UNTIL time",
+            f"{K1}:s@2027-01-01T00:00:60Z": "has an UNTIL time",
+            f"{K1}:s@2027-01-16t08:01:00Z": "has an UNTIL time",
+            f"{K1}:s@2027-01-16T08:01:00z": "has an UNTIL time",
+            f"{K1}:s@2027-01-16T08:01:00+00:00": "has an UNTIL time",
+            f"{K1}:s@1969-12-31T23:59:59Z": "has an UNTIL time",
+            f"{K1}:s@\u0662027-01-16T08:01:00Z": "has an UNTIL time",
+        }
+        for entry, problem in problems.items():
+            text = f" {K2}@{UNTIL} ,, {entry} , {K1}@{UNTIL}"
+            with self.assertRaises(ConfigError, msg=entry) as caught:
+                Verifier(S1, K1, revoked_sessions=text)
+            message = str(caught.exception)
+            self.assertTrue(message.startswith(f"CLIENT_REVOKED_SESSIONS entry 2 {problem}"), (entry, message))
+            self.assertNotIn(entry, message)
+        self.assertEqual(len(RevokedSessions.parse(f"{K1}:s@2028-02-29T23:59:59Z,{K1}:s@9999-12-31T23:59:59Z")), 2)
+
+    def test_from_env_reads_client_revoked_sessions(self):
+        env = {"CLIENT_SECRET": S1, "CLIENT_KEYS": K1, "CLIENT_REVOKED_SESSIONS": f"{K1}:tab%2D1@{UNTIL}"}
+        verifier = Verifier.from_env(env)
+        self.assertEqual(reason(verifier, access(session_id="tab-1"), now=NOW), "session_revoked")
+        self.assertEqual(reason(verifier, access(session_id="tab-2"), now=NOW), "accepted")
+        self.assertIn("revoked_sessions=1", repr(verifier))
+        with self.assertRaisesRegex(ConfigError, "^CLIENT_REVOKED_SESSIONS entry 1 has a key id"):
+            Verifier.from_env(dict(env, CLIENT_REVOKED_SESSIONS="nope@" + UNTIL))
+        with self.assertRaisesRegex(ConfigError, "^CLIENT_REVOKED_SESSIONS is not valid UTF-8"):
+            Verifier.from_env(dict(env, CLIENT_REVOKED_SESSIONS="\udcff"))
 
 
 class Configuration(unittest.TestCase):

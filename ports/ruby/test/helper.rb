@@ -13,7 +13,8 @@ module TestTokens
   S2 = "f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f"
   K1 = "00112233445566778899aabbccddeeff"
   K2 = "3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e"
-  FAR = 4_102_444_800 # 2100-01-01T00:00:00Z
+  FAR = 4_102_444_800 # 2100-01-01T00:00:00Z: for client keys, which have no longest lifetime
+  SOON = Time.now.to_i + 3600 # for access tokens verified at the real clock: within their 24 hours
 
   module_function
 
@@ -23,6 +24,13 @@ module TestTokens
       [File.basename(path).start_with?("access_token") ? :access_token : :client_key,
        JSON.parse(File.read(path, encoding: "UTF-8"))]
     end
+  end
+
+  # A CLIENT_REVOKED_SESSIONS entry, percent-encoding the session id (test-only writer).
+  def revoked_entry(key_id, session_id = nil, until_text = "2027-01-16T08:01:00Z")
+    return "#{key_id}@#{until_text}" if session_id.nil?
+
+    "#{key_id}:#{session_id.b.gsub(/[^A-Za-z0-9._~-]/n) { |c| format('%%%02X', c.ord) }}@#{until_text}"
   end
 
   def claim(tag, value)

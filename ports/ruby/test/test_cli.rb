@@ -22,8 +22,9 @@ class CliTest < Minitest::Test
                '"kind":"client_key","metadata":{"env":"prod","team":"payments"},' \
                "\"name\":\"Billing worker \u2713\",\"scopes\":[\"read\",\"write\"]}\n"
     assert_equal [0, expected, ""], run_driver(every_claim["token"], env: ENV_VARS.merge("CLIENT_SECRET" => every_claim["secret"]))
-    access = seal(:access_token, key_id: K2, claims: claims(expires_at: 253_402_300_799, scopes: ["a"], session_id: 'q"\\'))
-    assert_equal '{"expires_at":"9999-12-31T23:59:59Z","key_id":"3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e",' \
+    access = seal(:access_token, key_id: K2, claims: claims(expires_at: SOON, scopes: ["a"], session_id: 'q"\\'))
+    assert_equal %({"expires_at":"#{Time.at(SOON).utc.strftime('%Y-%m-%dT%H:%M:%SZ')}",) +
+                 '"key_id":"3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e",' \
                  '"kind":"access_token","metadata":{},"name":null,"scopes":["a"],"session_id":"q\\"\\\\"}' + "\n",
                  run_driver(access)[1]
   end
@@ -58,18 +59,32 @@ class CliTest < Minitest::Test
     refute_includes err, bad
     assert_includes run_driver(seal, env: ENV_VARS.merge("CLIENT_KEYS" => nil))[2], "CLIENT_KEYS is not set"
     assert_equal 2, run_driver(seal, env: ENV_VARS.merge("CLIENT_SECRET" => nil))[0]
+    bad = "not-an-entry"
+    code, out, err = run_driver(seal, env: ENV_VARS.merge("CLIENT_REVOKED_SESSIONS" => "#{revoked_entry(K1)}, #{bad}"))
+    assert_equal [2, ""], [code, out]
+    assert_includes err, "CLIENT_REVOKED_SESSIONS entry 2 is not of the form KEY_ID[:SESSION_ID]@UNTIL"
+    refute_includes err, bad
+  end
+
+  def test_reads_client_revoked_sessions
+    env = ENV_VARS.merge("CLIENT_REVOKED_SESSIONS" => revoked_entry(K1, 'q"\\'))
+    revoked = seal(:access_token, claims: claims(expires_at: SOON, session_id: 'q"\\'))
+    assert_equal [1, "", %(client-keys-verify: token rejected: session "q\\"\\\\" of key_id #{K1} is revoked ) +
+                         "(CLIENT_REVOKED_SESSIONS)\n"], run_driver(revoked, env: env)
+    assert_equal 0, run_driver(seal, env: env)[0] # the parent itself
   end
 
   def test_batch_mode
     at = 2_000_000_000
     lines = [{ token: seal }, { token: seal(claims: claims(expires_at: at)), now: at },
              { token: seal(claims: claims(expires_at: at)), now: at - 1 }, { token: seal, kinds: ["access_token"] },
-             { token: "nope" }]
+             { token: "nope" },
+             { token: seal(:access_token, claims: claims(expires_at: at)), now: at - 3661, max_access_ttl: 3600 }]
     code, out, = run_driver("--batch", stdin: lines.map { |l| "#{JSON.generate(l)}\n" }.join + "{}\n")
     results = out.lines.map { |l| JSON.parse(l) }
     assert_equal 0, code
-    assert_equal [true, false, true, false, false, false], results.map { |r| r["ok"] }
-    assert_equal [nil, "expired", nil, "wrong_kind", "malformed", "bad_input"], results.map { |r| r["reason"] }
+    assert_equal [true, false, true, false, false, false, false], results.map { |r| r["ok"] }
+    assert_equal [nil, "expired", nil, "wrong_kind", "malformed", "malformed", "bad_input"], results.map { |r| r["reason"] }
     assert_equal %({"ok":true,"key":#{run_driver(seal)[1].strip}}), out.lines[0].strip
   end
 end

@@ -24,8 +24,8 @@ class MiddlewareTest < Minitest::Test
   def request(header, **options)
     log = StringIO.new
     logger = Logger.new(log, level: Logger::DEBUG)
-    app = Rack::Lint.new(ClientKeys::Middleware.new(APP, verifier: ClientKeys::Verifier.new(secret: S1, client_keys: K1),
-                                                         logger: logger, **options))
+    verifier = options.delete(:verifier) || ClientKeys::Verifier.new(secret: S1, client_keys: K1)
+    app = Rack::Lint.new(ClientKeys::Middleware.new(APP, verifier: verifier, logger: logger, **options))
     env = header.nil? ? {} : { "HTTP_AUTHORIZATION" => header }
     [Rack::MockRequest.new(app).get("/apps?q=1", env), log.string]
   end
@@ -75,7 +75,7 @@ class MiddlewareTest < Minitest::Test
     log = check("Bearer #{GOOD}", 200)
     assert_includes log, "client key accepted: key_id=#{K1} kind=client_key name=nil method=GET path=/apps"
     check("bearer   #{GOOD}\t", 200)
-    check("Bearer #{seal(:access_token, claims: claims(expires_at: FAR))}", 200)
+    check("Bearer #{seal(:access_token, claims: claims(expires_at: SOON))}", 200)
   end
 
   def test_no_credentials
@@ -125,6 +125,20 @@ class MiddlewareTest < Minitest::Test
     end
     response = Rack::MockRequest.new(app).get("/", "HTTP_AUTHORIZATION" => "Bearer #{GOOD}")
     assert_equal [403, '{"error":"insufficient_scope","scope":"write"}'], [response.status, response.body]
+  end
+
+  def test_a_revoked_session_gets_the_same_answer_and_its_reason_in_the_log
+    verifier = ClientKeys::Verifier.new(secret: S1, client_keys: K1, revoked_sessions: revoked_entry(K1, "tab-1"))
+    revoked = seal(:access_token, claims: claims(expires_at: SOON, session_id: "tab-1"))
+    log = check("Bearer #{revoked}", INVALID_TOKEN, verifier: verifier)
+    assert_includes log, %(reason=session "tab-1" of key_id #{K1} is revoked (CLIENT_REVOKED_SESSIONS) key_id=#{K1})
+    check("Bearer #{seal(:access_token, claims: claims(expires_at: SOON, session_id: 'tab-2'))}", 200, verifier: verifier)
+    check("Bearer #{GOOD}", 200, verifier: verifier)
+  end
+
+  def test_an_access_token_living_too_long_gets_the_same_answer
+    log = check("Bearer #{seal(:access_token, claims: claims(expires_at: SOON + 86_400))}", INVALID_TOKEN)
+    assert_includes log, "reason=malformed token: an access token expires later than"
   end
 
   def test_realm

@@ -10,7 +10,7 @@ class VectorsTest < Minitest::Test
     vector_files.each do |kind, doc|
       doc["valid"].each do |c|
         verifier = ClientKeys::Verifier.new(secret: c["verifier_secret"] || c["secret"], client_keys: c["key_id"],
-                                            previous: c["previous_secrets"])
+                                            previous: c["previous_secrets"], revoked_sessions: c["revoked_sessions"])
         key = verifier.verify(c["token"], now: c["now"])
         claims = c["claims"]
         assert_equal [kind, c["key_id"], claims["expires_at"], claims["name"], claims["scopes"], claims["metadata"],
@@ -27,7 +27,7 @@ class VectorsTest < Minitest::Test
     vector_files.each do |_, doc|
       doc["invalid"].each do |c|
         verifier = ClientKeys::Verifier.new(secret: c["secret"], client_keys: c["client_keys"],
-                                            previous: c["previous_secrets"])
+                                            previous: c["previous_secrets"], revoked_sessions: c["revoked_sessions"])
         error = assert_raises(ClientKeys::VerifyError, c["desc"]) { verifier.verify(c["token"], now: c["now"]) }
         assert_equal c["error"], error.reason.to_s, c["desc"]
         refute_includes error.message, c["token"], c["desc"] if c["token"].size > 8
@@ -35,5 +35,11 @@ class VectorsTest < Minitest::Test
       end
     end
     assert_operator count, :>, 20
+  end
+
+  def test_the_vectors_cover_the_lifetime_cap_and_revoked_sessions
+    cases = vector_files.flat_map { |_, doc| doc["valid"] + doc["invalid"] }
+    assert(cases.any? { |c| c["revoked_sessions"] })
+    assert(cases.any? { |c| c["error"] == "session_revoked" })
   end
 end

@@ -28,6 +28,11 @@ module ClientKeys
         value.each_byte.all? { |b| b == 0x21 || b.between?(0x23, 0x2B) || b.between?(0x2D, 0x5B) || b.between?(0x5D, 0x7E) }
     end
 
+    # A session id: 1 to 64 visible ASCII bytes (0x21-0x7E).
+    def session_id?(value)
+      value.bytesize.between?(1, 64) && value.each_byte.all? { |b| b.between?(0x21, 0x7E) }
+    end
+
     # Decodes `data` (a binary String), rejecting anything a minter would not write.
     def decode(data)
       claims = Decoded.new(nil, nil, [], {}, nil)
@@ -74,7 +79,7 @@ module ClientKeys
 
           claims.metadata[key.force_encoding(Encoding::UTF_8).freeze] = text(value.byteslice(1 + klen..), 128, "metadata")
         when TAG_SESSION_ID
-          raise Error, "bad session id" unless len.between?(1, 64) && value.each_byte.all? { |b| b.between?(0x21, 0x7E) }
+          raise Error, "bad session id" unless session_id?(value)
 
           claims.session_id = value.force_encoding(Encoding::UTF_8)
         else

@@ -7,6 +7,11 @@ module ClientKeys
   ACCESS_TOKEN = :access_token
   KINDS = [CLIENT_KEY, ACCESS_TOKEN].freeze
   MAX_TOKEN_LEN = 512
+  # The longest lifetime of an access token, in seconds: a verifier refuses one that expires later
+  # than `now + MAX_ACCESS_TTL + CLOCK_SKEW` (or its own lower `max_access_ttl:`), whoever sealed it.
+  MAX_ACCESS_TTL = 24 * 3600
+  # How far ahead of this server's clock the minting server's clock may be, in seconds.
+  CLOCK_SKEW = 60
 
   # A key that passed Verifier#verify. For an access token, #key_id is its parent's.
   class VerifiedKey
@@ -49,9 +54,7 @@ module ClientKeys
       CLIENT_KEY => "client-keys/v1 client-key aes-256-gcm",
       ACCESS_TOKEN => "client-keys/v1 access-token aes-256-gcm"
     }.freeze
-    # What Rust's `str::trim` removes (Unicode White_Space), so that entries parse alike.
-    WHITESPACE = "[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-    TRIM = /\A#{WHITESPACE}+|#{WHITESPACE}+\z/.freeze
+    TRIM = Entries::TRIM
     HEX_KEY_ID = /\A\h{32}\z/.freeze
 
     # What is derived from one secret (the secret itself is not kept).
@@ -61,9 +64,11 @@ module ClientKeys
       end
     end
 
-    # Reads CLIENT_SECRET, CLIENT_SECRET_PREVIOUS (optional) and CLIENT_KEYS from `env`.
-    def self.from_env(env = ENV, kinds: KINDS)
-      values = %w[CLIENT_SECRET CLIENT_SECRET_PREVIOUS CLIENT_KEYS].to_h do |name|
+    # Reads CLIENT_SECRET, CLIENT_SECRET_PREVIOUS (optional), CLIENT_KEYS and
+    # CLIENT_REVOKED_SESSIONS (optional) from `env`. `kinds:` and `max_access_ttl:` are policy,
+    # from code.
+    def self.from_env(env = ENV, kinds: KINDS, max_access_ttl: MAX_ACCESS_TTL)
+      values = %w[CLIENT_SECRET CLIENT_SECRET_PREVIOUS CLIENT_KEYS CLIENT_REVOKED_SESSIONS].to_h do |name|
         value = env[name]&.dup&.force_encoding(Encoding::UTF_8)
         raise ConfigError, "#{name} is not valid UTF-8: set it again as plain text" if value && !value.valid_encoding?
 
@@ -74,13 +79,20 @@ module ClientKeys
                            "and put it in the environment"
       end
       new(secret: values["CLIENT_SECRET"], client_keys: values["CLIENT_KEYS"],
-          previous: values["CLIENT_SECRET_PREVIOUS"], kinds: kinds)
+          previous: values["CLIENT_SECRET_PREVIOUS"], kinds: kinds,
+          revoked_sessions: values["CLIENT_REVOKED_SESSIONS"], max_access_ttl: max_access_ttl)
     end
 
     # `secret`: the 64 hex characters of CLIENT_SECRET; `client_keys`: the text of CLIENT_KEYS
     # (or an Array of key ids); `previous`: the text of CLIENT_SECRET_PREVIOUS (or an Array);
-    # `kinds`: the kinds of token #verify accepts.
-    def initialize(secret:, client_keys:, previous: nil, kinds: KINDS)
+    # `kinds`: the kinds of token #verify accepts; `revoked_sessions`: the text of
+    # CLIENT_REVOKED_SESSIONS (or an Array of its entries, or a RevokedSessions), whose access
+    # tokens are refused as :session_revoked; `max_access_ttl`: the longest access-token lifetime
+    # your token endpoint grants (seconds): access tokens expiring more than that (plus
+    # CLOCK_SKEW) after now are refused as :malformed. It can only lower MAX_ACCESS_TTL, which
+    # applies by default (clamped to 1..86400).
+    def initialize(secret:, client_keys:, previous: nil, kinds: KINDS, revoked_sessions: nil,
+                   max_access_ttl: MAX_ACCESS_TTL)
       @keyring = [derive(parse_secret(secret, "CLIENT_SECRET"))]
       entries(previous || []).each_with_index do |entry, i|
         @keyring << derive(parse_secret(entry, "CLIENT_SECRET_PREVIOUS entry #{i + 1}"))
@@ -96,6 +108,10 @@ module ClientKeys
       # Other entries (such as `another-key` of older deployments) can never match a token.
       @allowlist = entries(client_keys).grep(HEX_KEY_ID).map(&:downcase).to_h { |id| [id, true] }.freeze
       @kinds = kinds.dup.freeze
+      @revoked = revoked_sessions.is_a?(RevokedSessions) ? revoked_sessions : RevokedSessions.parse(revoked_sessions)
+      raise TypeError, "max_access_ttl: is a number of seconds" unless max_access_ttl.is_a?(Numeric)
+
+      @max_access_ttl = max_access_ttl.clamp(1, MAX_ACCESS_TTL).floor
       freeze
     end
 
@@ -104,8 +120,10 @@ module ClientKeys
     # The checks, in this order (docs/FORMAT.md, "Verifying"), each only if all before passed:
     # length (before anything proportional to the input), prefix, strict base64url, body size,
     # version and kind byte, secret id, AES-GCM, key id and claims (canonical, per-kind rules),
-    # accepted kind, expiry (`now >= expires_at`; `now` in unix seconds, default the clock),
-    # the allowlist (for an access token, its parent's key id).
+    # accepted kind, expiry (`now >= expires_at`; `now` in unix seconds, default the clock) and
+    # for an access token its lifetime (`expires_at > now + max_access_ttl + CLOCK_SKEW` is
+    # malformed), the allowlist (for an access token, its parent's key id), and for an access
+    # token CLIENT_REVOKED_SESSIONS (its parent and session id, or none).
     def verify(token, now: nil)
       raise VerifyError.malformed("token is too long") if token.bytesize > MAX_TOKEN_LEN
       raise VerifyError.malformed("token is too short") if token.bytesize < 5
@@ -131,14 +149,13 @@ module ClientKeys
         raise VerifyError.new(:wrong_kind, "a #{KIND_TEXT[kind]} (key_id #{key_id}) is not accepted here", key_id: key_id)
       end
 
-      now ||= Time.now.to_i
-      if claims.expires_at && now >= claims.expires_at
-        raise VerifyError.new(:expired, "token of key_id #{key_id} expired at #{claims.expires_at} (unix time)",
-                              key_id: key_id)
-      end
+      check_expiry(kind, key_id, claims.expires_at, now || Time.now.to_i) if claims.expires_at
       unless @allowlist.key?(key_id)
         raise VerifyError.new(:key_not_allowed, "key_id #{key_id} is not in CLIENT_KEYS (revoked or never added)",
                               key_id: key_id)
+      end
+      if kind == ACCESS_TOKEN && @revoked.include?(key_id, claims.session_id)
+        raise VerifyError.session_revoked(key_id, claims.session_id)
       end
 
       VerifiedKey.new(key_id: key_id, kind: kind, name: claims.name, scopes: claims.scopes,
@@ -156,7 +173,8 @@ module ClientKeys
 
     def inspect
       "#<ClientKeys::Verifier secret_ids=#{@keyring.map { |k| k.id.unpack1('H*') }} " \
-        "client_keys=#{@allowlist.size} kinds=#{@kinds}>"
+        "client_keys=#{@allowlist.size} kinds=#{@kinds} revoked_sessions=#{@revoked.size} " \
+        "max_access_ttl=#{@max_access_ttl}>"
     end
     alias to_s inspect
 
@@ -195,6 +213,15 @@ module ClientKeys
       raise VerifyError.malformed("token is not canonical base64url")
     end
 
+    def check_expiry(kind, key_id, expires_at, now)
+      if now >= expires_at
+        raise VerifyError.new(:expired, "token of key_id #{key_id} expired at #{expires_at} (unix time)", key_id: key_id)
+      end
+      return unless kind == ACCESS_TOKEN && expires_at > now + @max_access_ttl + CLOCK_SKEW
+
+      raise VerifyError.malformed("an access token expires later than this server's longest access-token lifetime")
+    end
+
     def check_kind_rules(kind, claims)
       raise VerifyError.malformed("a client key carries a session id") if kind == CLIENT_KEY && claims.session_id
       raise VerifyError.malformed("an access token has no expiry") if kind == ACCESS_TOKEN && claims.expires_at.nil?
@@ -211,7 +238,7 @@ module ClientKeys
 
     # Comma-separated text (or an Array): entries trimmed, empty ones dropped.
     def entries(value)
-      (value.is_a?(String) ? value.split(",", -1) : value).map { |e| e.gsub(TRIM, "") }.reject(&:empty?)
+      Entries.split(value)
     end
 
     # The 32 bytes of a secret's 64 hex characters; the error never repeats the value.
