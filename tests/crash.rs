@@ -83,12 +83,12 @@ fn mode_of(path: &Path) -> u32 {
         & 0o7777
 }
 
-/// Names of the temporary files an edit of `.env` uses (`.env.tmp-<pid>-<random>`).
+/// Names of the temporary files an edit of `.env` uses (`.env.client-keys-tmp-<pid>-<random>`).
 fn temp_files(dir: &Path) -> BTreeSet<String> {
     std::fs::read_dir(dir)
         .expect("read dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".env.tmp-"))
+        .filter(|n| n.starts_with(".env.client-keys-tmp-"))
         .collect()
 }
 
@@ -420,7 +420,7 @@ fn check_run(
     assert!(new_temps.len() <= 1, "{context}: {new_temps:?}");
     for name in new_temps {
         assert!(
-            name.starts_with(&format!(".env.tmp-{}-", run.pid)),
+            name.starts_with(&format!(".env.client-keys-tmp-{}-", run.pid)),
             "{context}: {name} is not the killed process's ({})",
             run.pid
         );

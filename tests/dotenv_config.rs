@@ -154,6 +154,43 @@ fn an_unreadable_client_secret_line_is_refused_naming_its_line() {
     }
 }
 
+/// A FIFO would block a reader for ever, `/dev/zero` would fill memory: both are refused at
+/// once, as is a file over 1 MiB.
+#[test]
+fn a_fifo_a_device_or_a_huge_env_is_refused_at_once() {
+    let dir = TempDir::new().expect("tempdir");
+    let fifo = dir.path().join("fifo.env");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let huge = dir.path().join("huge.env");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(1024 * 1024 + 1))
+        .expect("huge file");
+    for (path, expected) in [
+        (fifo.as_path(), "not a regular file"),
+        (Path::new("/dev/zero"), "not a regular file"),
+        (huge.as_path(), "larger than 1 MiB"),
+    ] {
+        let (done, wait) = std::sync::mpsc::channel();
+        let owned = path.to_owned();
+        std::thread::spawn(move || {
+            let _ = done.send(Config::from_env_file(&owned).map(|_| ()));
+        });
+        let result = wait
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("{}: still reading after 10 s", path.display()));
+        let err = result.expect_err("refused");
+        assert!(
+            matches!(err, ConfigError::EnvFileIo { .. }) && err.to_string().contains(expected),
+            "{}: {err}",
+            path.display()
+        );
+    }
+}
+
 #[cfg(feature = "cli")]
 mod cli {
     use super::*;
@@ -183,11 +220,12 @@ mod cli {
         let (dir, path) = env_file(&guide_env());
         let (code, stdout, stderr) = run(dir.path(), &["check"]);
         assert_eq!(code, Some(0), "{stdout}{stderr}");
-        // The one warning due: entries no token of this tool can match.
+        // The warnings due: each entry no token of this tool can match.
         let warnings = lines(&stdout, "warning");
-        assert_eq!(warnings.len(), 1, "{stdout}");
+        assert_eq!(warnings.len(), 2, "{stdout}");
         assert!(
-            warnings[0].contains("not 32-hex key ids (another-key, xxx)"),
+            warnings[0].contains("CLIENT_KEYS entry 1 (xxx) is not hexadecimal")
+                && warnings[1].contains("CLIENT_KEYS entry 2 (another-key) is not hexadecimal"),
             "{stdout}"
         );
         assert!(lines(&stdout, "error").is_empty(), "{stdout}");
@@ -217,6 +255,22 @@ mod cli {
         let (code, stdout, stderr) = run(dir.path(), &["verify", token]);
         assert_eq!(code, Some(0), "{stderr}");
         assert!(stdout.contains(key_id), "{stdout}");
+
+        // `--save` and `revoke` edit the list in place: unquoted, comma-separated, the other
+        // entries and the comments kept.
+        let (code, stdout, stderr) = run(dir.path(), &["--save"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        let saved: Value = serde_json::from_str(&stdout).expect("JSON");
+        let saved = saved["key_id"].as_str().expect("key_id");
+        let (code, _, stderr) = run(dir.path(), &["revoke", "xxx"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            format!(
+                "CLIENT_SECRET={GUIDE_SECRET} # paste your secret here\n\
+                 CLIENT_KEYS=another-key,{key_id},{saved} # key_id from key\n"
+            )
+        );
     }
 
     #[test]

@@ -53,11 +53,20 @@ fn mode_of(path: &Path) -> u32 {
 
 /// Names of leftover temporary files in `dir`.
 fn temp_files(dir: &Path) -> Vec<String> {
-    fs::read_dir(dir)
+    files_in(dir)
+        .into_iter()
+        .filter(|n| n.contains("tmp-"))
+        .collect()
+}
+
+/// Names of every file in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp-"))
-        .collect()
+        .collect();
+    names.sort();
+    names
 }
 
 fn set_and_commit(path: &Path, edits: &[(&str, &str)]) {
@@ -81,29 +90,17 @@ fn ids(list: &str) -> Vec<&str> {
 // checked against an exact expected file.
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Style {
-    Unquoted,
-    Single,
-    Double,
-}
-
 /// Where a variable is defined in a fixture: the text `before` the value
-/// (enough context to be unique), the value's text as written, and its
-/// quoting. Tokens are written with `\n` and converted for CRLF variants.
+/// (enough context to be unique) and the value's text as written. Tokens are
+/// written with `\n` and converted for CRLF variants.
 #[derive(Clone, Copy, Debug)]
 struct Def {
     before: &'static str,
     text: &'static str,
-    style: Style,
 }
 
-const fn def(before: &'static str, text: &'static str, style: Style) -> Option<Def> {
-    Some(Def {
-        before,
-        text,
-        style,
-    })
+const fn def(before: &'static str, text: &'static str) -> Option<Def> {
+    Some(Def { before, text })
 }
 
 struct Fixture {
@@ -114,19 +111,18 @@ struct Fixture {
 }
 
 fn corpus() -> Vec<Fixture> {
-    use Style::*;
     vec![
         Fixture {
             file: "basic.env",
-            secret: def("\nCLIENT_SECRET=", HEX_A, Unquoted),
-            keys: def("\nCLIENT_KEYS=", "id-one", Unquoted),
+            secret: def("\nCLIENT_SECRET=", HEX_A),
+            keys: def("\nCLIENT_KEYS=", "id-one"),
             previous: None,
         },
         Fixture {
             file: "export.env",
-            secret: def("\nexport CLIENT_SECRET=", HEX_A, Unquoted),
-            keys: def("\nexport CLIENT_KEYS=", "\"id-one, id-two\"", Double),
-            previous: def("\nexport CLIENT_SECRET_PREVIOUS=", HEX_B, Unquoted),
+            secret: def("\nexport CLIENT_SECRET=", HEX_A),
+            keys: def("\nexport CLIENT_KEYS=", "\"id-one, id-two\""),
+            previous: def("\nexport CLIENT_SECRET_PREVIOUS=", HEX_B),
         },
         Fixture {
             file: "quotes.env",
@@ -137,33 +133,32 @@ fn corpus() -> Vec<Fixture> {
                     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
                     "\""
                 ),
-                Double,
             ),
-            keys: def("\nCLIENT_KEYS=", "'id-one, id-two'", Single),
-            previous: def("\nCLIENT_SECRET_PREVIOUS=", "''", Single),
+            keys: def("\nCLIENT_KEYS=", "'id-one, id-two'"),
+            previous: def("\nCLIENT_SECRET_PREVIOUS=", "''"),
         },
         Fixture {
             file: "multiline.env",
-            secret: def("\nCLIENT_SECRET=", HEX_A, Unquoted),
+            secret: def("\nCLIENT_SECRET=", HEX_A),
             keys: None,
             previous: None,
         },
         Fixture {
             file: "empty.env",
-            secret: def("\nCLIENT_SECRET=", HEX_A, Unquoted),
-            keys: def("\nCLIENT_KEYS=", "", Unquoted),
-            previous: def("\nCLIENT_SECRET_PREVIOUS=", "", Unquoted),
+            secret: def("\nCLIENT_SECRET=", HEX_A),
+            keys: def("\nCLIENT_KEYS=", ""),
+            previous: def("\nCLIENT_SECRET_PREVIOUS=", "''"),
         },
         Fixture {
             file: "substitution.env",
-            secret: def("\nCLIENT_SECRET=", HEX_A, Unquoted),
-            keys: def("\nCLIENT_KEYS=", "id-one,id-two", Unquoted),
+            secret: def("\nCLIENT_SECRET=", HEX_A),
+            keys: def("\nCLIENT_KEYS=", "id-one,id-two"),
             previous: None,
         },
         Fixture {
             file: "spacing.env",
-            secret: def("\nCLIENT_SECRET = ", HEX_A, Unquoted),
-            keys: def("\nexport   CLIENT_KEYS =\t", "id-one", Unquoted),
+            secret: def("\nCLIENT_SECRET = ", HEX_A),
+            keys: def("\nexport   CLIENT_KEYS =\t", "id-one"),
             previous: def(
                 "\n  CLIENT_SECRET_PREVIOUS=",
                 concat!(
@@ -171,13 +166,12 @@ fn corpus() -> Vec<Fixture> {
                     ",",
                     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
                 ),
-                Unquoted,
             ),
         },
         Fixture {
             file: "multiline_previous.env",
-            secret: def("CLIENT_SECRET=", HEX_A, Unquoted),
-            keys: def("\nCLIENT_KEYS=", "\"id-one\"", Double),
+            secret: def("CLIENT_SECRET=", HEX_A),
+            keys: def("\nCLIENT_KEYS=", "\"id-one\""),
             previous: def(
                 "\nCLIENT_SECRET_PREVIOUS=",
                 concat!(
@@ -185,13 +179,12 @@ fn corpus() -> Vec<Fixture> {
                     ",\n",
                     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\""
                 ),
-                Double,
             ),
         },
         Fixture {
             file: "keys_last.env",
             secret: None,
-            keys: def("\nCLIENT_KEYS=", "id-one", Unquoted),
+            keys: def("\nCLIENT_KEYS=", "id-one"),
             previous: None,
         },
         Fixture {
@@ -252,30 +245,26 @@ impl Variant {
     }
 }
 
-/// The test's own (simple) expectation of how a value is written.
-fn render(style: Style, value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/".contains(c));
-    match style {
-        Style::Unquoted if plain || value.is_empty() => value.to_owned(),
-        Style::Single if !value.contains(['\'', '\\']) => format!("'{value}'"),
-        _ => {
-            let mut out = String::from("\"");
-            for c in value.chars() {
-                match c {
-                    '\\' | '"' | '$' => {
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    '\n' => out.push_str("\\n"),
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
-            out
+/// The test's own expectation of how a value is written: unquoted when it
+/// can be, else in single quotes, else in double quotes; an empty value as
+/// nothing, or as `''` where nothing would not read back (before an inline
+/// comment, right after `export NAME=`).
+fn render(value: &str, comment_follows: bool, exported: bool) -> String {
+    let plain = value
+        .chars()
+        .all(|c| !(c.is_whitespace() || c.is_control() || "#\\$'\"".contains(c)));
+    if value.is_empty() {
+        if comment_follows || exported {
+            "''".to_owned()
+        } else {
+            String::new()
         }
+    } else if plain {
+        value.to_owned()
+    } else if !value.contains(['\'', '\\']) && !value.contains("${") {
+        format!("'{value}'")
+    } else {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
     }
 }
 
@@ -292,7 +281,13 @@ fn expected_file(original: &str, variant: Variant, edits: &[(&str, Option<Def>, 
                 1,
                 "token {token:?} must be unique"
             );
-            let replacement = variant.convert(d.before) + &render(d.style, value);
+            let at = out.find(&token).unwrap() + token.len();
+            let rest = &out[at..];
+            let line_rest = &rest[..rest.find(['\r', '\n']).unwrap_or(rest.len())];
+            let comment_follows = line_rest.trim_start().starts_with('#');
+            // `export NAME=` then the line's end: Ruby 3 reads `export NAME`.
+            let exported = d.before.contains("export") && d.before.ends_with('=');
+            let replacement = variant.convert(d.before) + &render(value, comment_follows, exported);
             out = out.replacen(&token, &replacement, 1);
         }
     }
@@ -303,7 +298,7 @@ fn expected_file(original: &str, variant: Variant, edits: &[(&str, Option<Def>, 
             }
             out.push_str(&format!(
                 "{name}={}{}",
-                render(Style::Unquoted, value),
+                render(value, false, false),
                 variant.eol()
             ));
         }
@@ -380,29 +375,33 @@ fn corpus_edits_change_only_the_edited_values() {
                     .map(|(_, v)| v.clone())
             };
 
-            // The value EnvFile reports is the one dotenvy loads.
+            // The value EnvFile reports is the one dotenvy loads, for every `CLIENT_*`
+            // variable; another variable on a line Ruby's dotenv and python-dotenv do not
+            // read alike (a `${VAR}` reference, say) has none.
             {
                 let dir = tempfile::tempdir().unwrap();
                 let path = write_file(dir.path(), ".env", original.as_bytes(), 0o600);
                 let env = EnvFile::open(&path).unwrap();
                 for (name, value) in &values {
-                    assert_eq!(
-                        env.get(name),
-                        Some(value.as_str()),
-                        "{} get {name}",
+                    let got = env.get(name);
+                    // Line breaks in quotes read as `\n`, as Ruby and Python read them.
+                    let other = !name.starts_with("CLIENT_");
+                    assert!(
+                        got == Some(value.as_str())
+                            || (other && got.is_none())
+                            || got == Some(value.replace("\r\n", "\n").as_str()),
+                        "{} get {name}: {got:?}",
                         fixture.file
                     );
                 }
                 assert_eq!(env.get("NOT_DEFINED_ANYWHERE"), None);
             }
 
-            // `--save`: append an id.
+            // `--save`: append an id, as `ConfigFile` writes a list.
             let keys = get("CLIENT_KEYS").unwrap_or_default();
-            let appended = if keys.is_empty() {
-                NEW_ID.to_owned()
-            } else {
-                format!("{keys}, {NEW_ID}")
-            };
+            let mut list = ids(&keys);
+            list.push(NEW_ID);
+            let appended = list.join(",");
             check_edit(
                 &fixture,
                 variant,
@@ -414,7 +413,7 @@ fn corpus_edits_change_only_the_edited_values() {
             // `revoke`: remove the first id.
             if let Some(first) = ids(&keys).first() {
                 let rest: Vec<&str> = ids(&keys).into_iter().filter(|id| id != first).collect();
-                let removed = rest.join(", ");
+                let removed = rest.join(",");
                 check_edit(
                     &fixture,
                     variant,
@@ -427,7 +426,7 @@ fn corpus_edits_change_only_the_edited_values() {
             // `rotate`: new secret, old one prepended to the previous list.
             let old_secret = get("CLIENT_SECRET").unwrap_or_else(|| HEX_C.to_owned());
             let previous = match get("CLIENT_SECRET_PREVIOUS") {
-                Some(p) if !p.is_empty() => format!("{old_secret},{p}"),
+                Some(p) if !p.is_empty() => format!("{old_secret},{}", ids(&p).join(",")),
                 _ => old_secret.clone(),
             };
             check_edit(
@@ -447,32 +446,82 @@ fn corpus_edits_change_only_the_edited_values() {
 }
 
 #[test]
-fn unquoted_list_with_spaces_gets_double_quotes() {
+fn lists_are_written_unquoted_without_spaces() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_file(dir.path(), ".env", b"CLIENT_KEYS=id-a\n", 0o600);
-    set_and_commit(&path, &[("CLIENT_KEYS", "id-a, id-b")]);
+    // Quoted as `--save` wrote it before: `docker --env-file` keeps the quotes in the value.
+    let path = write_file(dir.path(), ".env", b"CLIENT_KEYS=\"id-a, id-b\"\n", 0o600);
+    set_and_commit(&path, &[("CLIENT_KEYS", "id-a,id-b,id-c")]);
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        "CLIENT_KEYS=\"id-a, id-b\"\n"
+        "CLIENT_KEYS=id-a,id-b,id-c\n"
     );
-    // ...and back to unquoted when it fits? No: the quoting style is kept.
-    set_and_commit(&path, &[("CLIENT_KEYS", "id-b")]);
-    assert_eq!(fs::read_to_string(&path).unwrap(), "CLIENT_KEYS=\"id-b\"\n");
+    // A value that needs them still gets quotes every reader reads alike.
+    set_and_commit(&path, &[("CLIENT_KEYS", "id a")]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), "CLIENT_KEYS='id a'\n");
 }
 
 #[test]
-fn empty_value_followed_by_a_hash_keeps_the_comment() {
+fn the_inline_comment_stays_even_when_the_list_empties() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_file(
         dir.path(),
         ".env",
-        b"CLIENT_KEYS=#no keys yet\nB=2\n",
+        b"CLIENT_KEYS=a,b # key ids\nexport CLIENT_SECRET_PREVIOUS=x\nB=2\n",
         0o600,
     );
-    set_and_commit(&path, &[("CLIENT_KEYS", "id-a")]);
+    set_and_commit(&path, &[("CLIENT_KEYS", "b")]);
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        "CLIENT_KEYS=id-a #no keys yet\nB=2\n"
+        "CLIENT_KEYS=b # key ids\nexport CLIENT_SECRET_PREVIOUS=x\nB=2\n"
+    );
+    // `CLIENT_KEYS= # key ids` and `export NAME=` are read differently by Ruby's dotenv and
+    // python-dotenv: an empty value before a comment or after `export` is written `''`.
+    set_and_commit(
+        &path,
+        &[("CLIENT_KEYS", ""), ("CLIENT_SECRET_PREVIOUS", "")],
+    );
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "CLIENT_KEYS='' # key ids\nexport CLIENT_SECRET_PREVIOUS=''\nB=2\n"
+    );
+    let env = EnvFile::open(&path).unwrap();
+    assert_eq!(env.get("CLIENT_KEYS"), Some(""));
+    assert_eq!(env.get("CLIENT_SECRET_PREVIOUS"), Some(""));
+}
+
+#[test]
+fn a_comment_glued_to_a_closing_quote_stays_a_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), ".env", b"CLIENT_KEYS='a b'#ids\n", 0o600);
+    set_and_commit(&path, &[("CLIENT_KEYS", "a,b")]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), "CLIENT_KEYS=a,b #ids\n");
+}
+
+/// Trivial's guide's `.env` and the lines every Rails `.env` has, which dotenvy refuses:
+/// the editor reads them as `Config` does, and an edit changes the list and nothing else.
+#[test]
+fn the_editor_reads_what_ruby_and_python_read_and_edits_only_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = format!(
+        "CLIENT_SECRET={HEX_A} # paste your secret here\r\n\
+         CLIENT_KEYS=xxx, another-key # key_id from key\r\n\
+         APP_NAME=My App\r\nWINPATH=C:\\Users\\me\r\nFLAG\r\nMSG='it\\'s'\r\nJSON={{\"a\": 1}}\r\n"
+    );
+    let path = write_file(dir.path(), ".env", content.as_bytes(), 0o600);
+    let mut env = EnvFile::open(&path).unwrap();
+    assert_eq!(env.get("CLIENT_SECRET"), Some(HEX_A));
+    assert_eq!(env.get("CLIENT_KEYS"), Some("xxx, another-key"));
+    assert_eq!(env.get("APP_NAME"), Some("My App"));
+    assert_eq!(env.get("WINPATH"), None, "read differently: skipped");
+    env.set("CLIENT_KEYS", &format!("xxx,another-key,{NEW_ID}"))
+        .unwrap();
+    env.commit().unwrap();
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        content.replace(
+            "CLIENT_KEYS=xxx, another-key #",
+            &format!("CLIENT_KEYS=xxx,another-key,{NEW_ID} #")
+        )
     );
 }
 
@@ -512,7 +561,11 @@ fn new_file_gets_both_variables_and_mode_0600() {
         format!("CLIENT_SECRET={HEX_A}\nCLIENT_KEYS=\n")
     );
     assert_eq!(mode_of(&path), 0o600);
-    assert_eq!(mode_of(&dir.path().join(".env.lock")), 0o600);
+    assert_eq!(
+        files_in(dir.path()),
+        [".env"],
+        "no lock file, no temporary file"
+    );
     let env = EnvFile::open(&path).unwrap();
     assert!(env.exists());
     assert_eq!(env.path(), fs::canonicalize(&path).unwrap());
@@ -545,13 +598,10 @@ fn several_sets_of_the_same_variable_keep_the_last() {
     let mut env = EnvFile::open(&path).unwrap();
     env.set("CLIENT_KEYS", "x").unwrap();
     env.set("A", "2").unwrap();
-    env.set("CLIENT_KEYS", "x, y").unwrap();
+    env.set("CLIENT_KEYS", "x,y").unwrap();
     env.set("A", "1").unwrap(); // back to the original: no edit of A
     env.commit().unwrap();
-    assert_eq!(
-        fs::read_to_string(&path).unwrap(),
-        "A=1\nCLIENT_KEYS=\"x, y\"\n"
-    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), "A=1\nCLIENT_KEYS=x,y\n");
 }
 
 // ---------------------------------------------------------------------------
@@ -564,13 +614,13 @@ fn assert_untouched(dir: &Path, path: &Path, bytes: &[u8]) {
 }
 
 #[test]
-fn unparseable_file_is_refused_with_its_line_number() {
+fn an_unreadable_client_line_is_refused_with_its_line_number() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = format!("A=1\n# comment\n\nCLIENT_SECRET={SENTINEL} oops\nB=2\n");
+    let bytes = format!("A=1\n# comment\n\nCLIENT_SECRET={SENTINEL}#oops\nB=2\n");
     let path = write_file(dir.path(), ".env", bytes.as_bytes(), 0o600);
     let err = EnvFile::open(&path).unwrap_err();
     assert!(
-        matches!(err, EnvFileError::Parse { line: 4, .. }),
+        matches!(&err, EnvFileError::UnreadableLine { line: 4, name, .. } if name == "CLIENT_SECRET"),
         "{err:?}"
     );
     let message = err.to_string();
@@ -581,41 +631,50 @@ fn unparseable_file_is_refused_with_its_line_number() {
 }
 
 #[test]
-fn unquoted_list_with_spaces_in_the_file_is_refused() {
+fn a_reference_in_client_keys_is_refused_for_editing_not_flattened() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = b"CLIENT_SECRET=x\nCLIENT_KEYS=a, b\n";
+    let bytes = b"OTHER_KEYS=a1\nCLIENT_KEYS=${OTHER_KEYS},b2\n";
     let path = write_file(dir.path(), ".env", bytes, 0o600);
     let err = EnvFile::open(&path).unwrap_err();
     assert!(
-        matches!(err, EnvFileError::Parse { line: 2, .. }),
+        matches!(&err, EnvFileError::UnreadableLine { line: 2, name, .. } if name == "CLIENT_KEYS"),
         "{err:?}"
     );
+    let message = err.to_string();
+    assert!(
+        message.contains("cannot edit CLIENT_KEYS at line 2") && message.contains("`$` references"),
+        "{message}"
+    );
     assert_untouched(dir.path(), &path, bytes);
+    // Another variable's reference is left alone, and does not stop an edit.
+    let bytes = b"BASE=/srv\nDATA=${BASE}/data\nCLIENT_KEYS=a1\n";
+    let path = write_file(dir.path(), "other.env", bytes, 0o600);
+    set_and_commit(&path, &[("CLIENT_KEYS", "a1,b2")]);
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        b"BASE=/srv\nDATA=${BASE}/data\nCLIENT_KEYS=a1,b2\n"
+    );
 }
 
 #[test]
 fn unterminated_quote_is_refused_at_its_opening_line() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = b"A=1\nB=\"open\nC=2\nD=3\n";
+    let bytes = b"A=1\nCLIENT_KEYS=\"open\nC=2\nD=3\n";
     let path = write_file(dir.path(), ".env", bytes, 0o600);
     let err = EnvFile::open(&path).unwrap_err();
     assert!(
-        matches!(err, EnvFileError::Parse { line: 2, .. }),
+        matches!(err, EnvFileError::UnreadableLine { line: 2, .. }),
         "{err:?}"
     );
     assert_untouched(dir.path(), &path, bytes);
 }
 
 #[test]
-fn trailing_blank_on_unterminated_last_line_is_refused_like_dotenvy() {
+fn a_trailing_blank_on_an_unterminated_last_line_is_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = b"A=1\nB=2 ";
-    let path = write_file(dir.path(), ".env", bytes, 0o600);
-    let err = EnvFile::open(&path).unwrap_err();
-    assert!(
-        matches!(err, EnvFileError::Parse { line: 2, .. }),
-        "{err:?}"
-    );
+    let path = write_file(dir.path(), ".env", b"A=1\nB=2 ", 0o600);
+    set_and_commit(&path, &[("CLIENT_KEYS", "x")]);
+    assert_eq!(fs::read(&path).unwrap(), b"A=1\nB=2 \nCLIENT_KEYS=x\n");
 }
 
 #[test]
@@ -637,6 +696,19 @@ fn duplicate_definition_is_refused_naming_both_lines() {
     let bytes = format!("A=1\nCLIENT_KEYS={SENTINEL}\nB=2\n\nexport CLIENT_KEYS=other\nA=again\n");
     let path = write_file(dir.path(), ".env", bytes.as_bytes(), 0o600);
     let mut env = EnvFile::open(&path).unwrap();
+    // Ruby's dotenv and python-dotenv take the last definition, dotenvy the first: neither is
+    // read, nor edited.
+    assert_eq!(env.get("CLIENT_KEYS"), None);
+    for err in [
+        env.value("CLIENT_KEYS").unwrap_err(),
+        env.set("CLIENT_KEYS", "x").unwrap_err(),
+        env.set("A", "2").unwrap_err(),
+    ] {
+        assert!(
+            matches!(&err, EnvFileError::DuplicateDefinition { .. }),
+            "{err:?}"
+        );
+    }
     let err = env.set("CLIENT_KEYS", "x").unwrap_err();
     assert!(
         matches!(
@@ -651,10 +723,10 @@ fn duplicate_definition_is_refused_naming_both_lines() {
         "{message}"
     );
     assert!(!message.contains("deadbeef"));
-    // The refused edit is not pending: committing writes nothing.
+    // The refused edits are not pending: committing writes nothing.
     env.commit().unwrap();
     assert_untouched(dir.path(), &path, bytes.as_bytes());
-    // Duplicates of a variable we do not edit are fine.
+    // A variable defined once can still be edited (a key revoked while the other waits).
     set_and_commit(&path, &[("CLIENT_SECRET", HEX_A)]);
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
@@ -663,25 +735,58 @@ fn duplicate_definition_is_refused_naming_both_lines() {
 }
 
 #[test]
-fn edit_changing_another_variable_is_refused_by_the_self_check() {
-    if std::env::var_os("CLIENT_KEYS").is_some() {
-        return; // dotenvy would substitute from the environment instead
-    }
+fn an_edit_that_would_change_a_reference_to_the_variable_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = b"CLIENT_KEYS=a\nCOPY=${CLIENT_KEYS}\n";
+    for (bytes, other) in [
+        (&b"CLIENT_KEYS=a\nCOPY=${CLIENT_KEYS}\n"[..], "COPY"),
+        (b"CLIENT_KEYS=a\nRUBY=\"$CLIENT_KEYS,b\"\n", "RUBY"),
+        (b"CLIENT_KEYS=a\nDEFAULT=${CLIENT_KEYS:-x}\n", "DEFAULT"),
+    ] {
+        let path = write_file(dir.path(), ".env", bytes, 0o600);
+        let mut env = EnvFile::open(&path).unwrap();
+        assert_eq!(env.get(other), None, "not read alike: skipped");
+        let err = env.set("CLIENT_KEYS", "b").unwrap_err();
+        assert!(
+            matches!(&err, EnvFileError::SelfCheckFailed { name: Some(n), .. } if n == other),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains(&format!("how {other} is read")),
+            "{err}"
+        );
+        assert_eq!(
+            env.get("CLIENT_KEYS"),
+            Some("a"),
+            "refused edit not pending"
+        );
+        env.commit().unwrap();
+        assert_untouched(dir.path(), &path, bytes);
+    }
+    // `$CLIENT_KEYS_OLD` is another variable.
+    let path = write_file(
+        dir.path(),
+        ".env",
+        b"CLIENT_KEYS=a\nX=$CLIENT_KEYS_OLD\n",
+        0o600,
+    );
+    set_and_commit(&path, &[("CLIENT_KEYS", "b")]);
+}
+
+#[test]
+fn an_edit_that_would_not_read_back_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // python-dotenv 1.0 may read `"a\\"` on to the next quote: with a quote in the new last
+    // line, `X` (and the new line) would no longer be read alike.
+    let bytes = b"A=1\nX=\"a\\\\\"\n";
     let path = write_file(dir.path(), ".env", bytes, 0o600);
     let mut env = EnvFile::open(&path).unwrap();
-    assert_eq!(env.get("COPY"), Some("a"));
-    let err = env.set("CLIENT_KEYS", "b").unwrap_err();
+    assert_eq!(env.get("X"), Some("a\\"));
+    let err = env.set("CLIENT_KEYS", "say \"hi\"").unwrap_err();
     assert!(
-        matches!(&err, EnvFileError::SelfCheckFailed { name: Some(n), .. } if n == "COPY"),
+        matches!(&err, EnvFileError::SelfCheckFailed { .. }),
         "{err:?}"
     );
-    assert_eq!(
-        env.get("CLIENT_KEYS"),
-        Some("a"),
-        "refused edit not pending"
-    );
+    assert_eq!(env.get("CLIENT_KEYS"), None, "refused edit not pending");
     env.commit().unwrap();
     assert_untouched(dir.path(), &path, bytes);
 }
@@ -751,11 +856,11 @@ fn symlink_stays_a_symlink_and_the_target_is_edited() {
         "# real\nCLIENT_KEYS=b\n"
     );
     assert_eq!(mode_of(&real), 0o640);
-    assert!(
-        dir.path().join("real.env.lock").exists(),
-        "lock next to the target"
+    assert_eq!(
+        files_in(dir.path()),
+        [".env", "real.env"],
+        "no lock file left"
     );
-    assert!(!dir.path().join(".env.lock").exists());
 }
 
 #[test]
@@ -784,8 +889,8 @@ fn symlink_chain_into_another_directory_and_dangling_link() {
                 .is_symlink()
         );
     }
-    assert!(config.join("prod.env.lock").exists());
-    assert!(temp_files(&app).is_empty() && temp_files(&config).is_empty());
+    assert_eq!(files_in(&config), ["prod.env"]);
+    assert!(temp_files(&app).is_empty());
 }
 
 #[test]
@@ -822,7 +927,7 @@ fn interrupted_before_rename_leaves_the_original_intact() {
         let bytes = b"# keep me\nCLIENT_KEYS=a\n";
         let path = write_file(dir.path(), ".env", bytes, 0o640);
         let mut env = EnvFile::open(&path).unwrap();
-        env.set("CLIENT_KEYS", "a, b").unwrap();
+        env.set("CLIENT_KEYS", "a,b").unwrap();
         let mut seen_temp = None;
         let err = env
             .commit_with(|stage, temp| {
@@ -830,7 +935,7 @@ fn interrupted_before_rename_leaves_the_original_intact() {
                     // The temp file is complete, synced and has the final mode.
                     assert_eq!(
                         fs::read_to_string(temp).unwrap(),
-                        "# keep me\nCLIENT_KEYS=\"a, b\"\n"
+                        "# keep me\nCLIENT_KEYS=a,b\n"
                     );
                     assert_eq!(mode_of(temp), 0o640);
                 }
@@ -843,7 +948,7 @@ fn interrupted_before_rename_leaves_the_original_intact() {
                         temp.file_name()
                             .unwrap()
                             .to_string_lossy()
-                            .starts_with(".env.tmp-")
+                            .starts_with(".env.client-keys-tmp-")
                     );
                     seen_temp = Some(temp.to_path_buf());
                     return Err(std::io::Error::other("simulated crash"));
@@ -904,7 +1009,7 @@ fn append_id(path: &Path, id: &str) {
     let keys = if keys.is_empty() {
         id.to_owned()
     } else {
-        format!("{keys}, {id}")
+        format!("{keys},{id}")
     };
     env.set("CLIENT_KEYS", &keys).unwrap();
     env.commit().unwrap();
@@ -996,7 +1101,7 @@ fn sixteen_processes_appending_lose_nothing() {
 fn debug_and_errors_never_show_values() {
     let dir = tempfile::tempdir().unwrap();
     let content = format!(
-        "CLIENT_SECRET={SENTINEL}\nCLIENT_SECRET_PREVIOUS=\"{SENTINEL},\n{SENTINEL}\"\nCLIENT_KEYS={SENTINEL}\nCOPY=${{CLIENT_KEYS}}\n"
+        "CLIENT_SECRET={SENTINEL}\nCLIENT_SECRET_PREVIOUS=\"{SENTINEL},\n{SENTINEL}\"\nCLIENT_KEYS={SENTINEL}\nCOPY=${{CLIENT_KEYS}}\nX=\"a\\\\\"\n"
     );
     let path = write_file(dir.path(), ".env", content.as_bytes(), 0o600);
     let mut env = EnvFile::open(&path).unwrap();
@@ -1007,9 +1112,10 @@ fn debug_and_errors_never_show_values() {
 
     let mut errors: Vec<EnvFileError> = Vec::new();
     errors.push(
-        env.set("CLIENT_KEYS", &SENTINEL.replace('d', "e"))
+        env.set("APPENDED", &format!("\"{}\"", SENTINEL.replace('d', "e")))
             .unwrap_err(),
-    ); // self-check (COPY)
+    ); // read-back check (X)
+    errors.push(env.set("COPY", SENTINEL).unwrap_err()); // a reference
     errors.push(env.set("BAD NAME", SENTINEL).unwrap_err());
     drop(env);
 
@@ -1023,14 +1129,14 @@ fn debug_and_errors_never_show_values() {
     let bad = write_file(
         dir.path(),
         "bad.env",
-        format!("K={SENTINEL} {SENTINEL}\n").as_bytes(),
+        format!("CLIENT_KEYS={SENTINEL}#{SENTINEL}\n").as_bytes(),
         0o600,
     );
     errors.push(EnvFile::open(&bad).unwrap_err());
     let open_quote = write_file(
         dir.path(),
         "quote.env",
-        format!("K=\"{SENTINEL}\n").as_bytes(),
+        format!("CLIENT_SECRET=\"{SENTINEL}\n").as_bytes(),
         0o600,
     );
     errors.push(EnvFile::open(&open_quote).unwrap_err());
@@ -1040,7 +1146,7 @@ fn debug_and_errors_never_show_values() {
     errors.push(EnvFile::open(&not_utf8).unwrap_err());
     errors.push(EnvFile::open(dir.path().join("no/such/dir/.env")).unwrap_err());
 
-    assert_eq!(errors.len(), 7);
+    assert_eq!(errors.len(), 8);
     for err in &errors {
         let shown = format!("{err} {err:?} {:?}", std::error::Error::source(err));
         assert!(
@@ -1061,22 +1167,165 @@ fn debug_and_errors_never_show_values() {
 fn the_next_edit_removes_temp_files_left_by_a_crash_and_nothing_else() {
     let dir = tempfile::tempdir().expect("tempdir");
     let env = write_file(dir.path(), ".env", b"CLIENT_KEYS=\n", 0o600);
-    // What a process killed between creating its temporary file and the rename leaves.
+    // What a process killed between creating its temporary file and the rename leaves (and
+    // what earlier versions left).
     let stale = write_file(
+        dir.path(),
+        ".env.client-keys-tmp-4242-00ff00ff00ff00ff",
+        b"CLIENT_SECRET=x\n",
+        0o600,
+    );
+    let legacy = write_file(
         dir.path(),
         ".env.tmp-4242-00ff00ff00ff00ff",
         b"CLIENT_SECRET=x\n",
         0o600,
     );
     // Look-alikes that are not ours stay.
-    let notes = write_file(dir.path(), ".env.tmp-notes", b"mine\n", 0o600);
+    let notes = write_file(dir.path(), ".env.client-keys-tmp-notes", b"mine\n", 0o600);
     let other = write_file(
         dir.path(),
-        ".other.tmp-4242-00ff00ff00ff00ff",
+        ".other.client-keys-tmp-4242-00ff00ff00ff00ff",
         b"x\n",
         0o600,
     );
     set_and_commit(&env, &[("CLIENT_KEYS", "a1")]);
     assert!(!stale.exists(), "the stale temporary file is removed");
+    assert!(!legacy.exists(), "so is an earlier version's");
     assert!(notes.exists() && other.exists(), "look-alikes are not ours");
+}
+
+/// Whether `name` matches the `.gitignore` pattern `pattern` (`*` only, no `/`).
+fn glob(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => name.strip_prefix(head).is_some_and(|rest| {
+            (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..]))
+        }),
+    }
+}
+
+#[test]
+#[cfg(feature = "danger-test-hooks")]
+fn temporary_files_are_covered_by_a_gitignore_line_env_star_and_by_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), ".env", b"CLIENT_KEYS=a\n", 0o600);
+    let mut env = EnvFile::open(&path).unwrap();
+    env.set("CLIENT_KEYS", "a,b").unwrap();
+    let mut name = String::new();
+    env.commit_with(|stage, temp| {
+        if stage == CommitStage::TempCreated {
+            assert_eq!(
+                temp.parent(),
+                Some(fs::canonicalize(dir.path()).unwrap().as_path())
+            );
+            name = temp.file_name().unwrap().to_string_lossy().into_owned();
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert!(name.starts_with(".env.client-keys-tmp-"), "{name}");
+    // A user's `.gitignore` of `.env*`, and this project's own.
+    assert!(glob(".env*", &name), "{name}");
+    let ours =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".gitignore")).unwrap();
+    assert!(
+        ours.lines().any(|line| glob(line.trim(), &name)),
+        "the project's .gitignore does not cover {name}"
+    );
+    assert!(
+        !glob(".env", &name),
+        "the old `.gitignore` of `.env` alone does not"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Files a rename cannot edit safely, and what is not a file
+// ---------------------------------------------------------------------------
+
+fn assert_refused_at_once(path: &Path, what: &str, expected: &str) {
+    let started = std::time::Instant::now();
+    let err = EnvFile::open(path).unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{what}: took too long"
+    );
+    assert!(
+        matches!(err, EnvFileError::InvalidPath { .. }),
+        "{what}: {err:?}"
+    );
+    let message = err.to_string();
+    assert!(message.contains(expected), "{what}: {message}");
+}
+
+#[test]
+fn a_fifo_a_device_and_a_huge_file_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.env");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    assert_refused_at_once(&fifo, "FIFO", "not a regular file");
+    let link = dir.path().join(".env");
+    symlink("/dev/zero", &link).unwrap();
+    assert_refused_at_once(&link, "/dev/zero", "not a regular file");
+    let huge = dir.path().join("huge.env");
+    let file = fs::File::create(&huge).unwrap();
+    file.set_len(1024 * 1024 + 1).unwrap();
+    assert_refused_at_once(&huge, "1 MiB + 1", "larger than 1 MiB");
+    // 1 MiB exactly is read.
+    file.set_len(1024 * 1024).unwrap();
+    let mut bytes = b"CLIENT_KEYS=a\n".to_vec();
+    bytes.resize(1024 * 1024, b'\n');
+    fs::write(&huge, &bytes).unwrap();
+    assert_eq!(EnvFile::open(&huge).unwrap().get("CLIENT_KEYS"), Some("a"));
+}
+
+#[test]
+fn a_hard_linked_env_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = b"CLIENT_KEYS=a\n";
+    let path = write_file(dir.path(), ".env", bytes, 0o600);
+    fs::hard_link(&path, dir.path().join("backup.env")).unwrap();
+    assert_refused_at_once(&path, "hard link", "other hard links");
+    assert_untouched(dir.path(), &path, bytes);
+    assert_eq!(fs::read(dir.path().join("backup.env")).unwrap(), bytes);
+}
+
+#[test]
+fn a_read_only_env_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = b"CLIENT_KEYS=a\n";
+    let path = write_file(dir.path(), ".env", bytes, 0o400);
+    assert_refused_at_once(&path, "0400", "read-only");
+    assert_untouched(dir.path(), &path, bytes);
+    assert_eq!(mode_of(&path), 0o400);
+}
+
+#[test]
+fn no_lock_file_is_left_to_block_the_owner_after_a_run_as_another_user() {
+    // The lock is taken on the file itself: nothing is left behind, so a run as root cannot
+    // leave a root-owned lock file that the file's owner may not open.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_file(dir.path(), ".env", b"CLIENT_KEYS=a\n", 0o600);
+    set_and_commit(&path, &[("CLIENT_KEYS", "a,b")]);
+    EnvFile::open(dir.path().join("new.env"))
+        .unwrap()
+        .commit()
+        .unwrap();
+    assert_eq!(files_in(dir.path()), [".env"]);
+    // While one edit holds the lock, another waits for it, then sees the first one's result.
+    let env = EnvFile::open(&path).unwrap();
+    let waiter = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let env = EnvFile::open(&path).unwrap();
+            env.get("CLIENT_KEYS").map(str::to_owned)
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!waiter.is_finished(), "the second edit waits for the lock");
+    let mut env = env;
+    env.set("CLIENT_KEYS", "a,b,c").unwrap();
+    env.commit().unwrap();
+    assert_eq!(waiter.join().unwrap().as_deref(), Some("a,b,c"));
 }

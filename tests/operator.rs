@@ -125,9 +125,10 @@ fn from_an_existing_env_to_a_rotated_secret_with_every_other_line_untouched() {
         std::fs::read_to_string(&env)
             .expect("reads")
             .contains(&format!(
-                "CLIENT_KEYS=\"{}, {}, {}\"",
+                "CLIENT_KEYS={},{},{}\r\n",
                 tokens[0].0, tokens[1].0, tokens[2].0
-            ))
+            )),
+        "a list is written unquoted, comma-separated, without spaces"
     );
 
     // Revoke beta by its token, read from stdin.
@@ -280,11 +281,11 @@ fn sixteen_concurrent_saves_keep_all_sixteen_ids() {
 }
 
 #[test]
-fn a_file_that_does_not_parse_is_refused_and_nothing_is_minted() {
+fn a_client_line_that_cannot_be_read_is_refused_and_nothing_is_minted() {
     let dir = TempDir::new().expect("tempdir");
     let env = dir.path().join(".env");
     let content = "CLIENT_SECRET=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n\
-                   CLIENT_KEYS=\nBROKEN='unterminated\n";
+                   OTHER=1\nCLIENT_KEYS='unterminated\n";
     std::fs::write(&env, content).expect("write");
     for args in [&["--save"][..], &["revoke", "x"], &["rotate"], &["init"]] {
         let out = run(dir.path(), args);
@@ -294,6 +295,243 @@ fn a_file_that_does_not_parse_is_refused_and_nothing_is_minted() {
         assert!(stderr.contains("line 3"), "{args:?}: {stderr}");
         assert!(!stderr.contains("0123456789abcdef0123"), "{stderr}");
         assert_eq!(std::fs::read_to_string(&env).expect("read"), content);
+    }
+}
+
+/// Trivial's guide's `.env`, verbatim, with the lines every Rails `.env` has: `--save`,
+/// `revoke` and `rotate` edit the one value concerned and keep every other byte, the other
+/// entries' spelling and the inline comments.
+#[test]
+fn trivials_env_is_edited_in_place_keeping_comments_and_entries() {
+    let dir = TempDir::new().expect("tempdir");
+    let env = dir.path().join(".env");
+    let secret = "8d105ffc0a5b4c7e9f1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a596877";
+    let original = format!(
+        "CLIENT_SECRET={secret} # paste your secret here\n\
+         CLIENT_KEYS=xxx, Another-Key # key_id from key\n\
+         APP_NAME=My App\nWINPATH=C:\\Users\\me\nFLAG\n"
+    );
+    std::fs::write(&env, &original).expect("write");
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let (id, _) = minted(&ok(dir.path(), &["--save"]));
+    let after_save = original.replace(
+        "CLIENT_KEYS=xxx, Another-Key #",
+        &format!("CLIENT_KEYS=xxx,Another-Key,{id} #"),
+    );
+    assert_eq!(std::fs::read_to_string(&env).expect("read"), after_save);
+    ok(dir.path(), &["revoke", "xxx"]);
+    assert_eq!(
+        std::fs::read_to_string(&env).expect("read"),
+        after_save.replace("=xxx,Another-Key,", "=Another-Key,")
+    );
+    ok(dir.path(), &["rotate"]);
+    let now = std::fs::read_to_string(&env).expect("read");
+    assert!(now.contains(" # paste your secret here\n"), "{now}");
+    assert!(
+        now.ends_with(&format!(
+            "APP_NAME=My App\nWINPATH=C:\\Users\\me\nFLAG\nCLIENT_SECRET_PREVIOUS={secret}\n"
+        )),
+        "{now}"
+    );
+}
+
+#[test]
+fn a_reference_in_client_keys_is_refused_for_editing_with_the_reason() {
+    let dir = TempDir::new().expect("tempdir");
+    ok(dir.path(), &["init"]);
+    let env = dir.path().join(".env");
+    let content = std::fs::read_to_string(&env).expect("read").replace(
+        "CLIENT_KEYS=",
+        "CLIENT_KEYS=${OLD_KEYS},0123456789abcdef0123456789abcdef",
+    );
+    std::fs::write(&env, &content).expect("write");
+    for args in [
+        &["revoke", "0123456789abcdef0123456789abcdef"][..],
+        &["--save"],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("CLIENT_KEYS at line 2"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("`$` references"), "{args:?}: {stderr}");
+        assert_eq!(
+            std::fs::read_to_string(&env).expect("read"),
+            content,
+            "not flattened"
+        );
+    }
+}
+
+#[test]
+fn init_fills_an_empty_secret_copied_from_env_example() {
+    let dir = TempDir::new().expect("tempdir");
+    let env = dir.path().join(".env");
+    let example =
+        "# copy to .env and run `issue-client-key init`\nCLIENT_SECRET=\nCLIENT_KEYS=\nPORT=8080\n";
+    std::fs::write(&env, example).expect("write");
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let out = ok(dir.path(), &["init"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Added a fresh CLIENT_SECRET"));
+    let secret = var(&env, "CLIENT_SECRET").expect("secret");
+    assert_eq!(secret.len(), 64);
+    assert_eq!(
+        std::fs::read_to_string(&env).expect("read"),
+        example.replace("CLIENT_SECRET=\n", &format!("CLIENT_SECRET={secret}\n")),
+        "filled in place"
+    );
+    ok(dir.path(), &["rotate"]);
+    assert_eq!(var(&env, "CLIENT_SECRET_PREVIOUS"), Some(secret));
+    // An empty secret is "no secret" for rotate too.
+    std::fs::write(&env, example).expect("write");
+    let out = run(dir.path(), &["rotate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no CLIENT_SECRET to rotate"));
+}
+
+#[test]
+fn every_command_that_reads_or_writes_env_warns_when_it_is_readable() {
+    let dir = TempDir::new().expect("tempdir");
+    let env = dir.path().join(".env");
+    std::fs::write(&env, "CLIENT_KEYS=\n").expect("write");
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let warned = |out: &Output| {
+        String::from_utf8_lossy(&out.stderr).contains(
+            ".env is readable by group or others and may hold CLIENT_SECRET: run `chmod 600",
+        )
+    };
+    assert!(warned(&ok(dir.path(), &["init"])), "init");
+    let (id, token) = minted(&ok(dir.path(), &["--save"]));
+    for args in [
+        &["--save"][..],
+        &[],
+        &["verify", &token],
+        &["inspect", &token],
+        &["exchange", &token],
+        &["rotate"],
+        &["revoke", &id],
+    ] {
+        assert!(warned(&ok(dir.path(), args)), "{args:?}");
+    }
+    // Once, not once per read.
+    let out = ok(dir.path(), &["--save"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr)
+            .matches("readable by group")
+            .count(),
+        1
+    );
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    assert!(!warned(&ok(dir.path(), &["rotate"])), "private: no warning");
+}
+
+#[test]
+fn save_refuses_when_the_environments_secret_is_not_the_files() {
+    let dir = TempDir::new().expect("tempdir");
+    ok(dir.path(), &["init"]);
+    let env = dir.path().join(".env");
+    let before = std::fs::read(&env).expect("read");
+    let other = "ab".repeat(32);
+    let out = cli(dir.path())
+        .arg("--save")
+        .env("CLIENT_SECRET", &other)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no token printed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("CLIENT_SECRET in the environment is not the one in"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&other), "{stderr}");
+    assert_eq!(std::fs::read(&env).expect("read"), before, "nothing saved");
+    // The same secret in both places is fine.
+    let secret = var(&env, "CLIENT_SECRET").expect("secret");
+    let out = cli(dir.path())
+        .arg("--save")
+        .env("CLIENT_SECRET", secret.to_uppercase())
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn save_that_cannot_print_the_token_saves_nothing() {
+    let dir = TempDir::new().expect("tempdir");
+    ok(dir.path(), &["init"]);
+    let env = dir.path().join(".env");
+    let before = std::fs::read(&env).expect("read");
+    let bin = assert_cmd::cargo::cargo_bin("issue-client-key");
+    let run_to = |stdout: std::process::Stdio| {
+        std::process::Command::new(&bin)
+            .arg("--save")
+            .current_dir(dir.path())
+            .env_remove("CLIENT_SECRET")
+            .env_remove("CLIENT_KEYS")
+            .env_remove("CLIENT_SECRET_PREVIOUS")
+            .stdout(stdout)
+            .output()
+            .expect("runs")
+    };
+    // A full disk: the id saved is removed again.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = run_to(full.into());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot write to stdout"), "{stderr}");
+    assert!(stderr.contains("removed from CLIENT_KEYS"), "{stderr}");
+    assert_eq!(std::fs::read(&env).expect("read"), before);
+    // /dev/null, or a closed stdout (which Rust's runtime reopens on /dev/null): refused first.
+    let out = run_to(std::process::Stdio::null());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stdout is /dev/null"), "{stderr}");
+    assert_eq!(std::fs::read(&env).expect("read"), before);
+    // Without --save nothing is kept, so nothing is refused.
+    let out = std::process::Command::new(&bin)
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+}
+
+#[test]
+fn a_fifo_env_file_is_refused_at_once_by_every_command() {
+    let dir = TempDir::new().expect("tempdir");
+    let fifo = dir.path().join(".env");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    for args in [
+        &["check"][..],
+        &["--save"],
+        &["rotate"],
+        &["revoke", "x"],
+        &["init"],
+    ] {
+        let out = cli(dir.path())
+            .args(args)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stderr) + String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("not a regular file"), "{args:?}: {text}");
     }
 }
 
@@ -352,7 +590,7 @@ fn a_readable_secret_file_is_warned_about() {
     let loud = ok(dir.path(), &[]);
     assert!(
         String::from_utf8_lossy(&loud.stderr)
-            .contains("readable by group or others: run `chmod 600")
+            .contains("readable by group or others and may hold CLIENT_SECRET: run `chmod 600")
     );
     let report = ok(dir.path(), &["check"]);
     assert!(String::from_utf8_lossy(&report.stdout).contains("warning: "));
@@ -383,7 +621,15 @@ fn check_reports_problems_without_showing_secrets() {
     );
     assert!(report.contains("more than once"), "{report}");
     assert!(
-        report.contains("not 32-hex key ids (a1, another-key)"),
+        report.contains("CLIENT_KEYS entry 1 (a1) is 2 characters long"),
+        "{report}"
+    );
+    assert!(
+        report.contains("CLIENT_KEYS entry 2 (a1) is 2 characters long"),
+        "{report}"
+    );
+    assert!(
+        report.contains("CLIENT_KEYS entry 3 (another-key) is not hexadecimal"),
         "{report}"
     );
     assert!(report.contains("not healthy"), "{report}");
@@ -391,4 +637,94 @@ fn check_reports_problems_without_showing_secrets() {
         !report.contains(secret) && !report.contains(&bad_previous),
         "{report}"
     );
+}
+
+/// What `docker --env-file` makes of `CLIENT_KEYS="a, b"` (it keeps the quotes), a key id one
+/// character short, and a leftover temporary copy of `.env`: each is a warning of its own.
+#[test]
+fn check_warns_about_every_entry_that_can_never_match_and_leftover_copies() {
+    let dir = TempDir::new().expect("tempdir");
+    ok(dir.path(), &["init"]);
+    let (id, _) = minted(&ok(dir.path(), &["--save"]));
+    let out = cli(dir.path())
+        .arg("check")
+        .env(
+            "CLIENT_KEYS",
+            format!("\"{id}, {}\", {}", "ab".repeat(16), &id[1..]),
+        )
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let report = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        report.contains(&format!("CLIENT_KEYS entry 1 (\"{id}) has a quote")),
+        "{report}"
+    );
+    assert!(
+        report.contains("CLIENT_KEYS entry 2 (") && report.contains("\") has a quote"),
+        "{report}"
+    );
+    assert!(
+        report.contains("CLIENT_KEYS entry 3 (") && report.contains(") is 31 characters long"),
+        "{report}"
+    );
+    let leftover = dir
+        .path()
+        .join(".env.client-keys-tmp-4242-00ff00ff00ff00ff");
+    std::fs::copy(dir.path().join(".env"), &leftover).expect("copy");
+    let report = String::from_utf8(ok(dir.path(), &["check"]).stdout).expect("utf-8");
+    assert!(
+        report.contains(".env.client-keys-tmp-4242-00ff00ff00ff00ff is a copy of"),
+        "{report}"
+    );
+    assert!(leftover.exists(), "check changes nothing");
+    ok(dir.path(), &["revoke", &id]);
+    assert!(!leftover.exists(), "the next edit removes it");
+}
+
+/// A `.env` bind-mounted on its own (as `docker run -v ./.env:/app/.env` does) cannot be
+/// renamed over: the command says so rather than suggesting a full disk. Needs `unshare
+/// --mount` (root, or user namespaces): skipped where it is not available.
+#[test]
+fn a_bind_mounted_env_gets_the_true_reason() {
+    let dir = TempDir::new().expect("tempdir");
+    ok(dir.path(), &["init", "--env-file", "host.env"]);
+    std::fs::write(dir.path().join(".env"), "").expect("mount point");
+    let probe = std::process::Command::new("unshare")
+        .args(["--mount", "true"])
+        .output();
+    if !probe.is_ok_and(|out| out.status.success()) {
+        eprintln!("skipped: `unshare --mount` is not available here");
+        return;
+    }
+    let before = std::fs::read(dir.path().join("host.env")).expect("read");
+    let bin = assert_cmd::cargo::cargo_bin("issue-client-key");
+    let out = std::process::Command::new("unshare")
+        .args([
+            "--mount",
+            "sh",
+            "-c",
+            "mount --bind host.env .env && exec \"$0\" --save",
+        ])
+        .arg(&bin)
+        .current_dir(dir.path())
+        .env_remove("CLIENT_SECRET")
+        .env_remove("CLIENT_KEYS")
+        .env_remove("CLIENT_SECRET_PREVIOUS")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no token printed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("it is a mount point"), "{stderr}");
+    assert!(!stderr.contains("disk"), "{stderr}");
+    assert_eq!(
+        std::fs::read(dir.path().join("host.env")).expect("read"),
+        before
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("tmp")), "{names:?}");
 }

@@ -25,11 +25,138 @@
 //!
 //! Duplicates are not resolved: every statement comes back, in file order.
 //!
-//! `Config` reads with it (`source.rs`); the spans, [`Quote`] and [`quote_value`] are for the
-//! `.env` editor, which still parses with dotenvy.
+//! `Config` reads with it (`source.rs`), and so does the `.env` editor
+//! (`operator/env_file`), which replaces exactly a value's span and reads the result back with
+//! [`parse`] before writing it. [`read_file`] is the one way both read the file: a regular
+//! file only (a FIFO or a device is refused without blocking), at most [`MAX_FILE_LEN`] bytes.
 use std::fmt;
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
 use std::ops::Range;
+use std::path::Path;
 use zeroize::Zeroizing;
+
+/// The largest `.env` file read (1 MiB): far more than any real one, small enough that a path
+/// naming the wrong file (a log, a disk image) is refused at once rather than read into memory.
+pub(crate) const MAX_FILE_LEN: u64 = 1024 * 1024;
+
+/// The prefix of the names this tool owns in `.env`: their statements must be readable and
+/// defined once, for `Config` and the editor alike.
+#[cfg_attr(not(feature = "operator"), allow(dead_code))]
+pub(crate) const OURS: &str = "CLIENT_";
+
+/// Why the `.env` file was not read.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// Opening, inspecting or reading it failed (`NotFound` when there is no file).
+    Io(io::Error),
+    /// It is not a regular file: a directory, a FIFO, a socket or a device.
+    NotRegular,
+    /// It is larger than [`MAX_FILE_LEN`].
+    TooLarge,
+}
+
+impl ReadError {
+    /// What is wrong with the file, and the fix (for `NotRegular` and `TooLarge`).
+    pub(crate) const NOT_REGULAR: &'static str = "it is not a regular file (a directory, a FIFO \
+        or a device): name the .env file itself";
+    pub(crate) const TOO_LARGE: &'static str = "it is larger than 1 MiB, far more than any .env \
+        file: check that the path names your .env file";
+}
+
+/// As an [`io::Error`] (for `Config`, whose error names the file and shows this): the kind is
+/// kept, `NotFound` included.
+impl From<ReadError> for io::Error {
+    fn from(e: ReadError) -> io::Error {
+        match e {
+            ReadError::Io(e) => e,
+            ReadError::NotRegular => {
+                io::Error::new(io::ErrorKind::InvalidInput, ReadError::NOT_REGULAR)
+            }
+            ReadError::TooLarge => {
+                io::Error::new(io::ErrorKind::FileTooLarge, ReadError::TOO_LARGE)
+            }
+        }
+    }
+}
+
+/// Opens `path` for reading if it is a regular file, without blocking on a FIFO: its
+/// metadata is checked first, and it is opened with `O_NONBLOCK` and checked again (the path
+/// may have changed in between).
+///
+/// # Errors
+/// [`ReadError::NotRegular`], or the I/O error (`NotFound` when there is no file).
+pub(crate) fn open_file(path: &Path) -> Result<(File, Metadata), ReadError> {
+    if !std::fs::metadata(path).map_err(ReadError::Io)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(ReadError::Io)?;
+    let metadata = file.metadata().map_err(ReadError::Io)?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    Ok((file, metadata))
+}
+
+/// Reads an opened file (from [`open_file`]) whole, refusing it past [`MAX_FILE_LEN`] bytes
+/// whatever its metadata says. The buffer is sized once, so that no reallocation leaves a copy
+/// of a secret behind.
+///
+/// # Errors
+/// [`ReadError::TooLarge`], or the I/O error.
+pub(crate) fn read_opened(
+    file: &File,
+    metadata: &Metadata,
+) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    if metadata.len() > MAX_FILE_LEN {
+        return Err(ReadError::TooLarge);
+    }
+    let capacity = usize::try_from(metadata.len())
+        .unwrap_or(0)
+        .saturating_add(1);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
+    file.take(MAX_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > MAX_FILE_LEN {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// Reads the `.env` file at `path`: a regular file of at most [`MAX_FILE_LEN`] bytes (a FIFO,
+/// `/dev/zero` or a huge file is refused at once). The error keeps the kind (`NotFound` when
+/// there is no file) and says what is wrong.
+///
+/// The bytes are moved out of their wiping container, not copied: wrap them again at once.
+///
+/// # Errors
+/// The file cannot be opened or read, is not a regular file, or is too large.
+pub(crate) fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    let (file, metadata) = open_file(path)?;
+    let mut bytes = read_opened(&file, &metadata)?;
+    Ok(std::mem::take(&mut *bytes))
+}
+
+/// The 1-based line that byte `at` of `content` is on; lines end as [`parse`] ends them
+/// (`\n`, `\r\n` or `\r`).
+#[cfg_attr(not(feature = "operator"), allow(dead_code))]
+pub(crate) fn line_at(content: &[u8], at: usize) -> usize {
+    let before = &content[..at.min(content.len())];
+    let breaks = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && content.get(i + 1) != Some(&b'\n')))
+        .count();
+    1 + breaks
+}
 
 /// One statement of the file.
 #[derive(Debug)]
@@ -48,18 +175,18 @@ pub(crate) struct Assignment {
     pub(crate) last_line: usize,
     /// The value as written, quotes included (empty, after the `=` and its blanks, for
     /// `NAME=`): replacing exactly these bytes changes the value and nothing else.
-    #[cfg_attr(not(test), allow(dead_code))] // for the editor
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))] // for the editor
     pub(crate) value_span: Range<usize>,
-    #[cfg_attr(not(test), allow(dead_code))] // for the editor
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))] // for the editor
     pub(crate) quote: Quote,
     /// The inline comment, from its `#` to the end of the line.
-    #[cfg_attr(not(test), allow(dead_code))] // for the editor
+    #[cfg_attr(not(feature = "operator"), allow(dead_code))] // for the editor
     pub(crate) comment_span: Option<Range<usize>>,
 }
 
 /// How a value is quoted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(not(test), allow(dead_code))] // for the editor
+#[cfg_attr(not(feature = "operator"), allow(dead_code))] // for the editor
 pub(crate) enum Quote {
     None,
     Single,
@@ -204,7 +331,7 @@ pub(crate) fn parse(content: &str) -> Vec<Item> {
 /// `value` back: unquoted when that is safe, else single quotes, else double quotes; `None`
 /// when nothing is (a `\r`; a trailing `\`, `\$`, `${` or `$NAME` with `'` or `\`). Keep a blank between it
 /// and a comment that follows (`"x"#c` becomes `abc #c`, not `abc#c`).
-#[cfg_attr(not(test), allow(dead_code))] // for the editor
+#[cfg_attr(not(feature = "operator"), allow(dead_code))] // for the editor
 pub(crate) fn quote_value(value: &str) -> Option<String> {
     if value.contains('\r') {
         return None;

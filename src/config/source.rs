@@ -131,7 +131,7 @@ impl EnvSource {
     /// # Errors
     /// The file cannot be read, or is not UTF-8.
     pub(crate) fn read(path: &Path, missing: Missing) -> Result<EnvSource, ConfigError> {
-        let content = match std::fs::read(path) {
+        let content = match dotenv::read_file(path) {
             Ok(bytes) => Zeroizing::new(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && missing == Missing::Allowed => {
                 return Ok(EnvSource::empty());

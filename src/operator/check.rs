@@ -3,10 +3,11 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::config::allowlist::Allowlist;
+use crate::config::allowlist::{Allowlist, entries};
 use crate::config::source::{EnvSource, Missing, Origin};
 use crate::config::{ConfigError, Variable, parse_secret, previous_secrets};
-use crate::operator::env_file::is_readable_by_others;
+use crate::operator::env_file::{leftover_temp_files, readable_warning};
+use crate::token::key_id::KeyId;
 use crate::token::scan::looks_like_a_credential;
 use crate::token::secret::ClientSecret;
 
@@ -104,24 +105,27 @@ impl CheckReport {
         if source.skipped().is_empty() && source.refusals().is_empty() {
             self.push(Severity::Ok, format!("{} parses", path.display()));
         }
-        match is_readable_by_others(path) {
-            Ok(true) => self.push(
-                Severity::Warning,
-                format!(
-                    "{} is readable by group or others and may hold CLIENT_SECRET: run `chmod \
-                     600 {}`",
-                    path.display(),
-                    path.display()
-                ),
-            ),
-            Ok(false) => self.push(
+        match readable_warning(path) {
+            Some(warning) => self.push(Severity::Warning, warning),
+            None => self.push(
                 Severity::Ok,
                 format!("{} is private to its owner", path.display()),
             ),
-            Err(e) => self.push(
+        }
+        // Copies of the file an interrupted edit left behind (secrets included): the next edit
+        // removes them.
+        for temp in leftover_temp_files(path) {
+            self.push(
                 Severity::Warning,
-                format!("cannot read the permissions of {}: {e}", path.display()),
-            ),
+                format!(
+                    "{} is a copy of {} left by an interrupted edit, and may hold CLIENT_SECRET: \
+                     the next edit (init, --save, revoke, rotate) removes it, or delete it \
+                     (`rm {}`)",
+                    temp.display(),
+                    path.display(),
+                    temp.display()
+                ),
+            );
         }
         // Lines defining no CLIENT_* variable that Ruby's dotenv and python-dotenv do not read
         // alike: skipped, as servers skip them. Their content is not shown (it may be secret).
@@ -281,8 +285,10 @@ impl CheckReport {
             );
         }
         let legacy = list.legacy_entries();
-        let (pasted, legacy): (Vec<&str>, Vec<&str>) =
-            legacy.into_iter().partition(|e| looks_like_a_credential(e));
+        let pasted: Vec<&str> = legacy
+            .into_iter()
+            .filter(|e| looks_like_a_credential(e))
+            .collect();
         if !pasted.is_empty() {
             self.push(
                 Severity::Error,
@@ -294,17 +300,39 @@ impl CheckReport {
                 ),
             );
         }
-        if !legacy.is_empty() {
+        // Every entry that no token can match, each with its problem (credentials were
+        // reported above, without being shown).
+        for (i, entry) in entries(&text).enumerate() {
+            if entry.parse::<KeyId>().is_ok() || looks_like_a_credential(entry) {
+                continue;
+            }
             self.push(
                 Severity::Warning,
                 format!(
-                    "CLIENT_KEYS has {} entr(ies) that are not 32-hex key ids ({}): no token \
-                     minted by this tool can match them",
-                    legacy.len(),
-                    legacy.join(", ")
+                    "CLIENT_KEYS entry {} ({entry}) {}: no token minted by this tool can match \
+                     it",
+                    i + 1,
+                    never_matches(entry)
                 ),
             );
         }
+    }
+}
+
+/// Why a `CLIENT_KEYS` entry that is not a key id can never match one.
+fn never_matches(entry: &str) -> String {
+    if entry.contains(['"', '\'']) {
+        "has a quote, which is never part of a key id (a reader that keeps quotes, such as \
+         `docker --env-file`, read `CLIENT_KEYS=\"a, b\"`): write the list unquoted, \
+         `CLIENT_KEYS=a,b`"
+            .to_owned()
+    } else if !entry.bytes().all(|b| b.is_ascii_hexdigit()) {
+        "is not hexadecimal, and a key id is 32 hexadecimal characters".to_owned()
+    } else {
+        format!(
+            "is {} characters long, and a key id is 32 hexadecimal characters",
+            entry.chars().count()
+        )
     }
 }
 

@@ -1,7 +1,8 @@
 //! The operator's edits of the `.env` file: init, save a key id, revoke, rotate the secret.
 //!
-//! Every edit goes through [`EnvFile`]: one locked, atomic, self-checked rewrite that leaves
-//! every other byte of the file as it was.
+//! Every edit goes through [`EnvFile`]: one locked, atomic, read-back-checked rewrite that
+//! leaves every other byte of the file as it was. Lists (`CLIENT_KEYS`,
+//! `CLIENT_SECRET_PREVIOUS`) are written by one function, `list_text`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -110,6 +111,12 @@ pub enum ConfigFileError {
     Config(ConfigError),
     /// `revoke_token` was given a token that is not one of this configuration's.
     Token(VerifyError),
+    /// `--save`: the key was minted under a `CLIENT_SECRET` (from the environment) that is not
+    /// the file's, so servers reading the file would refuse it. Nothing was saved.
+    SecretMismatch {
+        /// The file.
+        path: PathBuf,
+    },
     /// `revoke` did not find the key id in `CLIENT_KEYS`.
     NotListed {
         /// The file.
@@ -142,6 +149,14 @@ impl fmt::Display for ConfigFileError {
                 "{} already has a CLIENT_SECRET; it was left unchanged (to replace the secret \
                  and keep existing keys working, run `issue-client-key rotate`)",
                 path.display()
+            ),
+            ConfigFileError::SecretMismatch { path } => write!(
+                f,
+                "refusing to save the key id: CLIENT_SECRET in the environment is not the one in \
+                 {path}, so servers reading {path} would refuse the key; unset CLIENT_SECRET in \
+                 the environment (or make the two agree) and mint again (nothing was saved or \
+                 printed)",
+                path = path.display()
             ),
             ConfigFileError::NoSecret { path } => write!(
                 f,
@@ -205,14 +220,18 @@ impl ConfigFile {
 
     /// Writes a fresh `CLIENT_SECRET` and, if absent, an empty `CLIENT_KEYS`.
     ///
-    /// Creates the file with mode 0600 if needed, and otherwise keeps everything in it.
-    /// Refuses, changing nothing, if the file already has a `CLIENT_SECRET`.
+    /// Creates the file with mode 0600 if needed, and otherwise keeps everything in it. An
+    /// empty `CLIENT_SECRET=` (as in a `.env.example` copied to `.env`) is filled in place.
+    /// Refuses, changing nothing, if the file already has a non-empty `CLIENT_SECRET`.
     ///
     /// # Errors
     /// [`ConfigFileError::AlreadyInitialized`], or the file cannot be read, parsed or written.
     pub fn init(&self) -> Result<Initialized, ConfigFileError> {
         let mut file = EnvFile::open(&self.path)?;
-        if file.get(CLIENT_SECRET).is_some() {
+        if file
+            .value(CLIENT_SECRET)?
+            .is_some_and(|s| !s.trim().is_empty())
+        {
             return Err(ConfigFileError::AlreadyInitialized {
                 path: self.path.clone(),
             });
@@ -220,7 +239,7 @@ impl ConfigFile {
         let created = !file.exists();
         let secret = ClientSecret::generate();
         file.set(CLIENT_SECRET, &secret.to_hex())?;
-        let added_client_keys = file.get(CLIENT_KEYS).is_none();
+        let added_client_keys = file.value(CLIENT_KEYS)?.is_none();
         if added_client_keys {
             file.set(CLIENT_KEYS, "")?;
         }
@@ -233,21 +252,55 @@ impl ConfigFile {
     }
 
     /// Appends `key_id` to `CLIENT_KEYS` (creating the variable if absent), keeping the
-    /// existing entries and their order, separated by `, `. Saving an id that is already
-    /// listed changes nothing.
+    /// existing entries as they are spelled and in their order, unquoted, comma-separated,
+    /// without spaces: `CLIENT_KEYS=a,b,c`. Saving an id that is already listed changes
+    /// nothing.
     ///
     /// # Errors
-    /// The file cannot be read, parsed or written, or defines `CLIENT_KEYS` twice.
+    /// The file cannot be read, parsed or written, defines `CLIENT_KEYS` twice, or has a
+    /// `${VAR}` reference in it (refused rather than flattened).
     pub fn save_key_id(&self, key_id: KeyId) -> Result<(), ConfigFileError> {
+        self.save(key_id, None)
+    }
+
+    /// As [`ConfigFile::save_key_id`], for a key minted under `minted_under`: refuses when the
+    /// file has a `CLIENT_SECRET` that is not that secret (the environment's `CLIENT_SECRET`
+    /// wins over the file's when minting, but servers reading the file would refuse the key).
+    ///
+    /// # Errors
+    /// [`ConfigFileError::SecretMismatch`], or as [`ConfigFile::save_key_id`].
+    pub fn save_key_id_minted_under(
+        &self,
+        key_id: KeyId,
+        minted_under: &ClientSecret,
+    ) -> Result<(), ConfigFileError> {
+        self.save(key_id, Some(minted_under))
+    }
+
+    fn save(
+        &self,
+        key_id: KeyId,
+        minted_under: Option<&ClientSecret>,
+    ) -> Result<(), ConfigFileError> {
         let mut file = EnvFile::open(&self.path)?;
-        let current = file.get(CLIENT_KEYS).unwrap_or_default();
+        if let Some(secret) = minted_under {
+            let file_secret = file.value(CLIENT_SECRET)?.filter(|s| !s.trim().is_empty());
+            let agrees = file_secret
+                .is_none_or(|text| parse_secret(text).is_ok_and(|s| s.to_hex() == secret.to_hex()));
+            if !agrees {
+                return Err(ConfigFileError::SecretMismatch {
+                    path: self.path.clone(),
+                });
+            }
+        }
+        let current = file.value(CLIENT_KEYS)?.unwrap_or_default();
         let mut list: Vec<&str> = entries(current).collect();
         if list.iter().any(|e| e.parse::<KeyId>() == Ok(key_id)) {
             return Ok(());
         }
         let id = key_id.to_string();
         list.push(&id);
-        let value = list.join(", ");
+        let value = list_text(&list);
         file.set(CLIENT_KEYS, &value)?;
         file.commit()?;
         Ok(())
@@ -261,7 +314,7 @@ impl ConfigFile {
     pub fn revoke(&self, entry: &str) -> Result<Revoked, ConfigFileError> {
         let entry = entry.trim();
         let mut file = EnvFile::open(&self.path)?;
-        let current = file.get(CLIENT_KEYS).unwrap_or_default();
+        let current = file.value(CLIENT_KEYS)?.unwrap_or_default();
         let wanted = entry.parse::<KeyId>().ok();
         let matches = |e: &str| match wanted {
             Some(id) => e.parse::<KeyId>() == Ok(id),
@@ -279,7 +332,7 @@ impl ConfigFile {
             remaining: kept.len(),
             token_kind: None,
         };
-        let value = kept.join(", ");
+        let value = list_text(&kept);
         file.set(CLIENT_KEYS, &value)?;
         file.commit()?;
         Ok(revoked)
@@ -319,7 +372,8 @@ impl ConfigFile {
             source,
         };
         let old_text = Zeroizing::new(
-            file.get(CLIENT_SECRET)
+            file.value(CLIENT_SECRET)?
+                .filter(|s| !s.trim().is_empty())
                 .ok_or_else(|| ConfigFileError::NoSecret {
                     path: self.path.clone(),
                 })?
@@ -327,20 +381,16 @@ impl ConfigFile {
         );
         let old = parse_secret(&old_text).map_err(invalid)?;
         let mut previous: Vec<Zeroizing<String>> = vec![old.to_hex()];
-        for secret in previous_secrets(file.get(CLIENT_SECRET_PREVIOUS).unwrap_or_default()) {
+        for secret in previous_secrets(file.value(CLIENT_SECRET_PREVIOUS)?.unwrap_or_default()) {
             let hex = secret.map_err(invalid)?.to_hex();
             if !previous.contains(&hex) {
                 previous.push(hex);
             }
         }
         let new = ClientSecret::generate();
-        let joined = Zeroizing::new(
-            previous
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        let joined = Zeroizing::new(list_text(
+            &previous.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        ));
         file.set(CLIENT_SECRET, &new.to_hex())?;
         file.set(CLIENT_SECRET_PREVIOUS, &joined)?;
         file.commit()?;
@@ -350,4 +400,11 @@ impl ConfigFile {
             previous_secrets: previous.len(),
         })
     }
+}
+
+/// A list variable's text (`CLIENT_KEYS`, `CLIENT_SECRET_PREVIOUS`): the entries as they are
+/// spelled, comma-separated, without spaces (`a,b,c`). Unquoted in the file, every reader reads
+/// it alike, `docker --env-file` included (it keeps quotes as part of the value).
+fn list_text(entries: &[&str]) -> String {
+    entries.join(",")
 }

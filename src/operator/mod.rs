@@ -11,7 +11,7 @@ pub use check::{CheckReport, Finding, Severity};
 pub use config_file::{ConfigFile, ConfigFileError, Initialized, Revoked, Rotated};
 #[cfg(feature = "danger-test-hooks")]
 pub use env_file::CommitStage;
-pub use env_file::{EnvFile, EnvFileError, is_readable_by_others};
+pub use env_file::{EnvFile, EnvFileError, is_readable_by_others, readable_warning};
 
 /// The token in what an operator pasted: ASCII whitespace trimmed at both ends, then one pair
 /// of matching quotes (`"…"` or `'…'`) and a leading `Bearer ` (any case) removed, as copied

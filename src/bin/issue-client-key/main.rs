@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use client_keys::operator::{CheckReport, ConfigFile, is_readable_by_others, pasted_token, redact};
+use client_keys::operator::{CheckReport, ConfigFile, pasted_token, redact};
 use client_keys::{
     AccessIssuer, ClientSecret, Config, ExchangeError, Inspector, Issuer, Variable, Verifier,
 };
@@ -53,26 +53,52 @@ fn main() -> ExitCode {
 fn issue(args: &IssueArgs) -> Result<(), Failure> {
     let claims = cli::claims(args)?;
     let config = load_config(&args.env)?;
+    let file = args.save.then(|| env_file(&args.env));
+    // A token nobody sees is a key nobody holds: with --save, it would stay allowed.
+    if file.is_some() && output::stdout_is_null() {
+        return Err(Failure::Io(
+            "stdout is /dev/null (or was closed), so the token would be lost while its key id \
+             is saved: send stdout to a file or a pipe (nothing was minted or saved)"
+                .into(),
+        ));
+    }
     let issued = Issuer::new(config.secret()).issue(&claims)?;
     // Saved before anything is printed: a printed token always has its key id saved.
-    let file = args.save.then(|| env_file(&args.env));
     if let Some(file) = &file {
-        file.save_key_id(issued.key_id())?;
+        file.save_key_id_minted_under(issued.key_id(), config.secret())?;
     }
-    output::issued(&issued)?;
+    if let Err(e) = output::issued(&issued) {
+        return Err(match &file {
+            Some(file) => unsave(file, issued.key_id(), &e),
+            None => e,
+        });
+    }
     output::after_issue(issued.key_id(), file.as_ref().map(ConfigFile::path));
     Ok(())
+}
+
+/// The token could not be printed after its key id was saved: removes the id again (one
+/// atomic edit), or says which id to revoke.
+fn unsave(file: &ConfigFile, key_id: client_keys::KeyId, printing: &Failure) -> Failure {
+    match file.revoke(&key_id.to_string()) {
+        Ok(_) => Failure::Io(format!(
+            "{printing}: the token was not shown, so its key id {key_id} was removed from \
+             CLIENT_KEYS in {} again (nothing to revoke); mint again",
+            file.path().display()
+        )),
+        Err(e) => Failure::Io(format!(
+            "{printing}: the token was not shown, and its key id {key_id} could not be removed \
+             from CLIENT_KEYS ({e}): revoke it with `issue-client-key revoke {key_id}`"
+        )),
+    }
 }
 
 /// Creates the `.env` file with a fresh secret.
 fn init(args: &EnvFileArg) -> Result<(), Failure> {
     let file = env_file(args);
     let done = file.init()?;
-    output::after_init(
-        &done,
-        file.path(),
-        is_readable_by_others(file.path()).unwrap_or(false),
-    );
+    output::after_init(&done, file.path());
+    output::warn_if_readable(file.path());
     Ok(())
 }
 
@@ -81,6 +107,7 @@ fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
     let input = read_input(Some(args.key.as_str()))?;
     let input = pasted_token(&input);
     let file = env_file(&args.env);
+    output::warn_if_readable(file.path());
     let revoked = if looks_like_a_token(input) {
         file.revoke_token(input)?
     } else {
@@ -94,6 +121,7 @@ fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
 /// Replaces the secret, keeping the old one for verification.
 fn rotate(args: &EnvFileArg) -> Result<(), Failure> {
     let file = env_file(args);
+    output::warn_if_readable(file.path());
     let done = file.rotate()?;
     output::after_rotate(&done, file.path());
     output::warn_if_overridden(Variable::ClientSecret, "update it there too");
@@ -153,18 +181,13 @@ fn env_file(args: &EnvFileArg) -> ConfigFile {
     ConfigFile::new(args.env_file.clone().unwrap_or_else(|| ".env".into()))
 }
 
-/// Reads the configuration, warning when the file holding `CLIENT_SECRET` is not private.
+/// Reads the configuration, warning when the `.env` file is readable by group or others.
 fn load_config(env: &EnvFileArg) -> Result<Config, Failure> {
     let config = match &env.env_file {
         Some(path) => Config::from_env_file(path)?,
         None => Config::from_env()?,
     };
-    if let Some(path) = config
-        .secret_file()
-        .filter(|p| is_readable_by_others(p).unwrap_or(false))
-    {
-        output::warn_readable(path);
-    }
+    output::warn_if_readable(env_file(env).path());
     Ok(config)
 }
 

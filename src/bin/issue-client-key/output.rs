@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use client_keys::operator::{Initialized, Revoked, Rotated};
+use client_keys::operator::{Initialized, Revoked, Rotated, readable_warning};
 use client_keys::{
     AccessToken, Claims, ClientSecret, Inspection, IssuedKey, KeyId, TokenKind, Variable,
     VerifiedKey,
@@ -123,8 +123,8 @@ pub(crate) fn after_issue(key_id: KeyId, saved_to: Option<&Path>) {
             );
         }
         None => eprintln!(
-            "Next: add the key_id to CLIENT_KEYS (e.g. `CLIENT_KEYS=\"..., {key_id}\"`) or mint \
-             with --save, then hand the key_access_token to the client over a secure channel."
+            "Next: add the key_id to CLIENT_KEYS (e.g. `CLIENT_KEYS=...,{key_id}`) or mint with \
+             --save, then hand the key_access_token to the client over a secure channel."
         ),
     }
     eprintln!(
@@ -132,7 +132,7 @@ pub(crate) fn after_issue(key_id: KeyId, saved_to: Option<&Path>) {
     );
 }
 
-pub(crate) fn after_init(done: &Initialized, path: &Path, readable_by_others: bool) {
+pub(crate) fn after_init(done: &Initialized, path: &Path) {
     let path = path.display();
     if done.created {
         eprintln!(
@@ -150,12 +150,6 @@ pub(crate) fn after_init(done: &Initialized, path: &Path, readable_by_others: bo
             "Added a fresh CLIENT_SECRET (secret id {}){keys} to {path}; the rest of the file is \
              unchanged.",
             done.secret_id
-        );
-    }
-    if readable_by_others {
-        eprintln!(
-            "warning: {path} now holds CLIENT_SECRET and is readable by group or others: run \
-             `chmod 600 {path}`"
         );
     }
     eprintln!(
@@ -208,12 +202,35 @@ pub(crate) fn warn_if_overridden(variable: Variable, what_to_do: &str) {
     }
 }
 
-pub(crate) fn warn_readable(path: &Path) {
-    let path = path.display();
-    eprintln!(
-        "warning: {path} holds CLIENT_SECRET and is readable by group or others: run `chmod 600 \
-         {path}`"
-    );
+/// Warns when the `.env` file at `path` is readable by group or others (the library's
+/// warning, which `check` reports too).
+pub(crate) fn warn_if_readable(path: &Path) {
+    if let Some(warning) = readable_warning(path) {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// Whether stdout is `/dev/null`, where a token would be lost (Rust's runtime reopens a
+/// closed stdout there).
+#[cfg(unix)]
+pub(crate) fn stdout_is_null() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    let (Ok(out), Ok(null)) = (
+        std::fs::File::from(fd).metadata(),
+        std::fs::metadata("/dev/null"),
+    ) else {
+        return false;
+    };
+    out.file_type().is_char_device() && out.rdev() == null.rdev()
+}
+
+#[cfg(not(unix))]
+pub(crate) fn stdout_is_null() -> bool {
+    false
 }
 
 /// Writes one JSON document and a newline through a buffer that is wiped afterwards (it may
