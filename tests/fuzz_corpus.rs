@@ -15,11 +15,12 @@ use std::path::{Path, PathBuf};
 #[path = "../fuzz/checks/mod.rs"]
 mod checks;
 
-const TARGETS: [&str; 5] = [
+const TARGETS: [&str; 6] = [
     "authorization",
     "config",
     "env_file",
     "pasted_token",
+    "revoked_sessions",
     "verify",
 ];
 
@@ -87,6 +88,11 @@ fn env_file_corpus() {
 #[test]
 fn pasted_token_corpus() {
     replay("pasted_token", checks::pasted_token::check);
+}
+
+#[test]
+fn revoked_sessions_corpus() {
+    replay("revoked_sessions", checks::revoked_sessions::check);
 }
 
 #[test]
@@ -249,6 +255,27 @@ fn seed_pasted_token() -> Vec<Vec<u8>> {
     .collect()
 }
 
+fn seed_revoked_sessions() -> Vec<Vec<u8>> {
+    const K: &str = "3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e";
+    const UNTIL: &str = "2027-01-16T08:01:00Z";
+    [
+        format!("{K}@{UNTIL}"),
+        format!("{K}:browser-tab-7@{UNTIL}"),
+        format!(" {K}:tab%237%2Ca@{UNTIL} ,, {}@{UNTIL},", K.to_uppercase()),
+        format!("{K}:%7E%21%22@9999-12-31T23:59:59Z"),
+        format!("{K}:a b@{UNTIL}"),
+        format!("{K}:s@2027-02-30T00:00:00Z"),
+        format!("{K}:s@1969-12-31T23:59:59Z"),
+        format!("{K}:%zz@{UNTIL}"),
+        format!("{K}:{}@{UNTIL}", "s".repeat(65)),
+        format!("{}@{UNTIL}", &K[1..]),
+        "not-an-entry".to_owned(),
+    ]
+    .into_iter()
+    .map(String::into_bytes)
+    .collect()
+}
+
 #[test]
 #[ignore = "writes fuzz/corpus/<target>/ for a fuzzing session"]
 fn write_seeds() {
@@ -257,6 +284,7 @@ fn write_seeds() {
         ("config", seed_config()),
         ("env_file", seed_env_file()),
         ("pasted_token", seed_pasted_token()),
+        ("revoked_sessions", seed_revoked_sessions()),
         ("verify", seed_verify()),
     ] {
         let dir = fuzz_dir().join("corpus").join(target);

@@ -10,6 +10,7 @@ pub(crate) mod authorization;
 pub(crate) mod config;
 pub(crate) mod env_file;
 pub(crate) mod pasted_token;
+pub(crate) mod revoked_sessions;
 pub(crate) mod verify;
 
 /// The input as text: exactly when it is UTF-8, lossily otherwise.

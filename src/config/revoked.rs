@@ -112,6 +112,12 @@ impl RevokedSession {
         self.until
     }
 
+    /// [`RevokedSession::until`] as an RFC 3339 UTC date-time (`2027-01-16T08:01:00Z`).
+    #[must_use]
+    pub fn until_rfc3339(&self) -> String {
+        Rfc3339(self.until).to_string()
+    }
+
     /// Whether the entry can be removed at `now`: every token of its session has expired.
     #[must_use]
     pub fn is_prunable_at(&self, now: u64) -> bool {

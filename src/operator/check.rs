@@ -4,9 +4,11 @@ use std::fmt;
 use std::path::Path;
 
 use crate::config::allowlist::{Allowlist, entries};
+use crate::config::revoked::RevokedSessions;
 use crate::config::source::{EnvSource, Missing, Origin};
 use crate::config::{ConfigError, Variable, parse_secret, previous_secrets};
 use crate::operator::env_file::{leftover_temp_files, readable_warning};
+use crate::token::claims::now_unix;
 use crate::token::key_id::KeyId;
 use crate::token::scan::looks_like_a_credential;
 use crate::token::secret::ClientSecret;
@@ -61,6 +63,7 @@ impl CheckReport {
         let secret = report.check_secret(&source);
         report.check_previous(&source, secret.as_ref());
         report.check_keys(&source);
+        report.check_revoked_sessions(&source, now_unix());
         report
     }
 
@@ -313,6 +316,51 @@ impl CheckReport {
                      it",
                     i + 1,
                     never_matches(entry)
+                ),
+            );
+        }
+    }
+}
+
+impl CheckReport {
+    fn check_revoked_sessions(&mut self, source: &EnvSource, now: u64) {
+        let variable = Variable::ClientRevokedSessions;
+        if refused_in_file(source, variable) {
+            return;
+        }
+        let text = match source.get(variable) {
+            Ok(Some(text)) => text,
+            Ok(None) => return,
+            Err(e) => return self.push(Severity::Error, e.to_string()),
+        };
+        let list = match RevokedSessions::parse(&text) {
+            Ok(list) => list,
+            Err(e) => {
+                return self.push(
+                    Severity::Error,
+                    format!("{e} (every server refuses this configuration)"),
+                );
+            }
+        };
+        if list.is_empty() {
+            return;
+        }
+        self.push(
+            Severity::Ok,
+            format!(
+                "CLIENT_REVOKED_SESSIONS revokes {} session(s) (from {})",
+                list.len(),
+                origin_name(source, variable)
+            ),
+        );
+        let prunable = list.iter().filter(|e| e.is_prunable_at(now)).count();
+        if prunable > 0 {
+            self.push(
+                Severity::Warning,
+                format!(
+                    "CLIENT_REVOKED_SESSIONS has {prunable} entr(ies) whose time has passed: every \
+                     token of those sessions has expired, so they can be removed (the next \
+                     `issue-client-key revoke` of a session removes them)"
                 ),
             );
         }

@@ -14,6 +14,7 @@ use crate::config::{Config, ConfigError, InvalidSecret, Variable, parse_secret, 
 use crate::error::VerifyError;
 use crate::inspect::Inspector;
 use crate::operator::env_file::{EnvFile, EnvFileError};
+use crate::operator::sessions::SessionRevoked;
 use crate::token::TokenKind;
 use crate::token::key_id::KeyId;
 use crate::token::keys::SecretId;
@@ -67,9 +68,17 @@ pub struct Revoked {
     pub entry: String,
     /// How many entries remain.
     pub remaining: usize,
-    /// When revoking by token: the kind of token given (an access token's parent key is the
-    /// one removed).
-    pub token_kind: Option<TokenKind>,
+}
+
+/// What [`ConfigFile::revoke_token`] did: a client key is removed from `CLIENT_KEYS`; an
+/// access token's session is added to `CLIENT_REVOKED_SESSIONS`, its parent key kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRevoked {
+    /// The token was a client key: its key id was removed from `CLIENT_KEYS`.
+    Key(Revoked),
+    /// The token was an access token: its session was revoked (see
+    /// [`ConfigFile::revoke_session`]).
+    Session(SessionRevoked),
 }
 
 /// What [`ConfigFile::rotate`] changed.
@@ -117,6 +126,9 @@ pub enum ConfigFileError {
         /// The file.
         path: PathBuf,
     },
+    /// A session id to revoke is not 1 to 64 visible ASCII characters: no access token
+    /// carries it.
+    InvalidSessionId,
     /// `revoke` did not find the key id in `CLIENT_KEYS`.
     NotListed {
         /// The file.
@@ -157,6 +169,11 @@ impl fmt::Display for ConfigFileError {
                  the environment (or make the two agree) and mint again (nothing was saved or \
                  printed)",
                 path = path.display()
+            ),
+            ConfigFileError::InvalidSessionId => f.write_str(
+                "the session id is not 1 to 64 visible ASCII characters (no spaces), so no \
+                 access token carries it: copy it from the token endpoint's request or \
+                 `issue-client-key inspect` of the token",
             ),
             ConfigFileError::NoSecret { path } => write!(
                 f,
@@ -330,7 +347,6 @@ impl ConfigFile {
         let revoked = Revoked {
             entry: (*first).to_owned(),
             remaining: kept.len(),
-            token_kind: None,
         };
         let value = list_text(&kept);
         file.set(CLIENT_KEYS, &value)?;
@@ -338,21 +354,27 @@ impl ConfigFile {
         Ok(revoked)
     }
 
-    /// Revokes the key `token` names: opens it with the secrets of the environment over this
-    /// file (as a server would read them), then removes its key id from `CLIENT_KEYS`. For an
-    /// access token, that is its parent client key.
+    /// Revokes what `token` grants: opens it with the secrets of the environment over this
+    /// file (as a server would read them), then removes a client key's id from `CLIENT_KEYS`,
+    /// or revokes an access token's session alone ([`ConfigFile::revoke_session`]), leaving
+    /// its parent key and the parent's other sessions working.
     ///
     /// # Errors
     /// The configuration cannot be read, the token is not one of its secrets', or as
-    /// [`ConfigFile::revoke`].
-    pub fn revoke_token(&self, token: &str) -> Result<Revoked, ConfigFileError> {
+    /// [`ConfigFile::revoke`] and [`ConfigFile::revoke_session`].
+    pub fn revoke_token(&self, token: &str) -> Result<TokenRevoked, ConfigFileError> {
         let config = Config::from_optional_env_file(&self.path).map_err(ConfigFileError::Config)?;
         let found = Inspector::from_config(&config)
             .inspect(token)
             .map_err(ConfigFileError::Token)?;
-        let mut revoked = self.revoke(&found.key_id().to_string())?;
-        revoked.token_kind = Some(found.kind());
-        Ok(revoked)
+        match found.kind() {
+            TokenKind::AccessToken => self
+                .revoke_session(found.key_id(), found.claims().session_id())
+                .map(TokenRevoked::Session),
+            _ => self
+                .revoke(&found.key_id().to_string())
+                .map(TokenRevoked::Key),
+        }
     }
 
     /// Writes a fresh `CLIENT_SECRET` and moves the old one to the front of
@@ -402,9 +424,10 @@ impl ConfigFile {
     }
 }
 
-/// A list variable's text (`CLIENT_KEYS`, `CLIENT_SECRET_PREVIOUS`): the entries as they are
-/// spelled, comma-separated, without spaces (`a,b,c`). Unquoted in the file, every reader reads
-/// it alike, `docker --env-file` included (it keeps quotes as part of the value).
-fn list_text(entries: &[&str]) -> String {
+/// A list variable's text (`CLIENT_KEYS`, `CLIENT_SECRET_PREVIOUS`,
+/// `CLIENT_REVOKED_SESSIONS`): the entries as they are spelled, comma-separated, without spaces
+/// (`a,b,c`). Unquoted in the file, every reader reads it alike, `docker --env-file` included
+/// (it keeps quotes as part of the value).
+pub(crate) fn list_text(entries: &[&str]) -> String {
     entries.join(",")
 }

@@ -1,17 +1,20 @@
 //! The operator's side (feature `operator`, which `cli` turns on): safe edits of `.env` with
-//! [`ConfigFile`] (init, save a key id, revoke, rotate) and [`EnvFile`] underneath, and the
+//! [`ConfigFile`] (init, save a key id, revoke a key or a session, rotate) and [`EnvFile`]
+//! underneath, and the
 //! health report [`CheckReport`]. A server that only verifies compiles none of it.
 
 mod check;
 mod config_file;
 mod env_file;
+mod sessions;
 
 pub use crate::token::scan::redact;
 pub use check::{CheckReport, Finding, Severity};
-pub use config_file::{ConfigFile, ConfigFileError, Initialized, Revoked, Rotated};
+pub use config_file::{ConfigFile, ConfigFileError, Initialized, Revoked, Rotated, TokenRevoked};
 #[cfg(feature = "danger-test-hooks")]
 pub use env_file::CommitStage;
 pub use env_file::{EnvFile, EnvFileError, is_readable_by_others, readable_warning};
+pub use sessions::SessionRevoked;
 
 /// The token in what an operator pasted: ASCII whitespace trimmed at both ends, then one pair
 /// of matching quotes (`"…"` or `'…'`) and a leading `Bearer ` (any case) removed, as copied

@@ -9,10 +9,11 @@ use assert_cmd::Command;
 #[allow(dead_code)]
 pub(crate) fn cli(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("issue-client-key").expect("binary built");
-    cmd.current_dir(dir)
-        .env_remove("CLIENT_SECRET")
-        .env_remove("CLIENT_SECRET_PREVIOUS")
-        .env_remove("CLIENT_KEYS");
+    cmd.current_dir(dir);
+    for variable in client_keys::Variable::ALL {
+        cmd.env_remove(variable.name())
+            .env_remove(format!("{}_FILE", variable.name()));
+    }
     cmd
 }
 

@@ -119,10 +119,20 @@ pub(crate) struct TokenArg {
 
 #[derive(Debug, Args)]
 pub(crate) struct RevokeArgs {
-    /// The key id to remove, or a token (decrypted to find its key id); read from stdin when
-    /// `-`.
+    /// A key id to remove from CLIENT_KEYS, or a token: a client key's id is removed, an
+    /// access token's session alone is revoked. With --session or --default-session, the
+    /// parent's key id. Read from stdin when `-`.
     #[arg(value_name = "KEY_ID_OR_TOKEN")]
     pub(crate) key: String,
+
+    /// Revoke this session of the key KEY_ID instead of the key: its access tokens are refused
+    /// (CLIENT_REVOKED_SESSIONS), the key and its other sessions keep working.
+    #[arg(long, value_name = "SESSION_ID", conflicts_with = "default_session")]
+    pub(crate) session: Option<String>,
+
+    /// Revoke the access tokens of KEY_ID that were exchanged without a session id.
+    #[arg(long)]
+    pub(crate) default_session: bool,
 
     #[command(flatten)]
     pub(crate) env: EnvFileArg,

@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use client_keys::operator::{CheckReport, ConfigFile, pasted_token, redact};
+use client_keys::operator::{CheckReport, ConfigFile, TokenRevoked, pasted_token, redact};
 use client_keys::{
-    AccessIssuer, ClientSecret, Config, ExchangeError, Inspector, Issuer, Variable, Verifier,
+    AccessIssuer, ClientSecret, Config, ExchangeError, Inspector, Issuer, KeyId, Variable, Verifier,
 };
 use zeroize::Zeroizing;
 
@@ -102,19 +102,37 @@ fn init(args: &EnvFileArg) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Removes a key id from `CLIENT_KEYS`, given the id or a token.
+/// Removes a key id from `CLIENT_KEYS` (given the id or a client key), or revokes one session
+/// of access tokens (given an access token, or the parent's id and `--session`).
 fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
     let input = read_input(Some(args.key.as_str()))?;
     let input = pasted_token(&input);
     let file = env_file(&args.env);
     output::warn_if_readable(file.path());
-    let revoked = if looks_like_a_token(input) {
+    let revoked = if args.session.is_some() || args.default_session {
+        let parent: KeyId = input.parse().map_err(|_| {
+            Failure::Usage(
+                "--session and --default-session take the parent key's id (32 hex characters), \
+                 not a token: `issue-client-key revoke --session SESSION_ID KEY_ID`"
+                    .to_owned(),
+            )
+        })?;
+        TokenRevoked::Session(file.revoke_session(parent, args.session.as_deref())?)
+    } else if looks_like_a_token(input) {
         file.revoke_token(input)?
     } else {
-        file.revoke(input)?
+        TokenRevoked::Key(file.revoke(input)?)
     };
-    output::after_revoke(&revoked, file.path());
-    output::warn_if_overridden(Variable::ClientKeys, "remove the id there too");
+    match revoked {
+        TokenRevoked::Key(key) => {
+            output::after_revoke(&key, file.path());
+            output::warn_if_overridden(Variable::ClientKeys, "remove the id there too");
+        }
+        TokenRevoked::Session(session) => {
+            output::after_revoke_session(&session, file.path());
+            output::warn_if_overridden(Variable::ClientRevokedSessions, "add the entry there too");
+        }
+    }
     Ok(())
 }
 

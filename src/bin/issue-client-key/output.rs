@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use client_keys::operator::{Initialized, Revoked, Rotated, readable_warning};
+use client_keys::operator::{Initialized, Revoked, Rotated, SessionRevoked, readable_warning};
 use client_keys::{
     AccessToken, Claims, ClientSecret, Inspection, IssuedKey, KeyId, TokenKind, Variable,
     VerifiedKey,
@@ -164,16 +164,40 @@ pub(crate) fn after_revoke(revoked: &Revoked, path: &Path) {
         "revoked {} (removed from CLIENT_KEYS in {path}; {} key(s) remain)",
         revoked.entry, revoked.remaining
     );
-    if revoked.token_kind == Some(TokenKind::AccessToken) {
-        eprintln!(
-            "That was an access token: its parent client key {} was revoked, and with it every \
-             access token exchanged for it.",
-            revoked.entry
-        );
-    }
     eprintln!(
         "Reload or restart the servers that read {path} for the revocation to take effect (the \
          example server reloads on SIGHUP)."
+    );
+}
+
+pub(crate) fn after_revoke_session(done: &SessionRevoked, path: &Path) {
+    let path = path.display();
+    let entry = &done.entry;
+    let parent = entry.key_id();
+    let session = match entry.session_id() {
+        Some(id) => format!("session {id:?}"),
+        None => "the default session (access tokens exchanged without a session id)".to_owned(),
+    };
+    println!(
+        "revoked {session} of key_id {parent} (CLIENT_REVOKED_SESSIONS in {path}, listed until {})",
+        entry.until_rfc3339()
+    );
+    if done.already_listed {
+        eprintln!("It was already listed; its entry now lasts until the time above.");
+    }
+    if done.pruned > 0 {
+        eprintln!(
+            "Removed {} entr{} whose time had passed (every token of those sessions has expired).",
+            done.pruned,
+            if done.pruned == 1 { "y" } else { "ies" }
+        );
+    }
+    eprintln!(
+        "Its access tokens are refused once the servers reload; the key {parent} and its other \
+         sessions keep working, and a new exchange for this session id is refused. To cut the \
+         key off too: `issue-client-key revoke {parent}`.\n\
+         Reload or restart the servers that read {path} for the revocation to take effect (the \
+         example server and the gateway reload on SIGHUP)."
     );
 }
 
