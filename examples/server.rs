@@ -10,7 +10,7 @@
 //! - `GET /`: public health check.
 //! - `GET /apps`: the apps, for any valid key.
 //! - `POST /apps` with `{"name": "…"}`: creates an app (201); the key needs scope `write`.
-//! - `POST /auth/token` with `{"api_key": "ckey_…", "session_id": "…", "scopes": ["read"]}`
+//! - `POST /auth/token` (`client_keys::http::token_endpoint`) with `{"api_key": "ckey_…", "session_id": "…", "scopes": ["read"]}`
 //!   (or EyePop's `{"secret_key": "ckey_…"}`): exchanges a client key for a short-lived access
 //!   token, `{"access_token": "ckat_…", "expires_in": N, "token_type": "Bearer"}`, that
 //!   `GET /apps` accepts until it expires or its client key is revoked.
@@ -18,47 +18,25 @@
 //! `PORT` sets the port (default 3000, 0 for any free one); the address is printed on stdout,
 //! logs go to stderr (refusals and reloads; `RUST_LOG=debug` adds every accepted request). Configuration comes from `Verifier::from_env` (the environment, then
 //! `.env`). After editing `.env` (say `issue-client-key revoke <key_id>`), `kill -HUP <pid>`
-//! reloads it: a revoked key is refused from the next request on.
+//! reloads it: a revoked key is refused from the next request on. `SIGTERM` or Ctrl-C shuts it
+//! down gracefully. It is served by `client_keys::http::serve`, whose limits (header-read
+//! timeout, connection cap, header sizes, request timeout) keep idle or half-sent connections
+//! from taking it down: copy that part too.
 
 use std::error::Error;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::handler::Handler;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::http::StatusCode;
+use axum::routing::get;
 use axum::{Json, Router};
-use client_keys::{
-    AccessIssuer, AccessRequest, Authenticated, ClientKeyLayer, ExchangeError, RequireScope,
-    SharedVerifier, Verifier,
-};
+use client_keys::http::{ServeLimits, serve, shutdown_signal, token_endpoint};
+use client_keys::{Authenticated, ClientKeyLayer, RequireScope, SharedVerifier, Verifier};
 use serde_json::{Value, json};
 
 /// The apps, kept in memory.
 type Apps = Arc<Mutex<Vec<Value>>>;
-
-/// What the handlers share.
-#[derive(Clone)]
-struct AppState {
-    apps: Apps,
-    verifier: SharedVerifier,
-}
-
-impl FromRef<AppState> for Apps {
-    fn from_ref(state: &AppState) -> Apps {
-        state.apps.clone()
-    }
-}
-
-impl FromRef<AppState> for SharedVerifier {
-    fn from_ref(state: &AppState) -> SharedVerifier {
-        state.verifier.clone()
-    }
-}
 
 // `pub(crate)` items are shared with `tests/server.rs`, which includes this file.
 
@@ -92,13 +70,19 @@ pub(crate) async fn main() {
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {
+    // Signal handlers first, so that a SIGHUP or SIGTERM during start-up cannot kill the
+    // process: SIGTERM and Ctrl-C shut down gracefully, SIGHUP reloads.
+    let shutdown = shutdown_signal()?;
+    #[cfg(unix)]
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+
     // Access tokens from /auth/token live at most DEFAULT_MAX_ACCESS_TTL: refuse any that claim
     // to live longer (only a holder of the secret could mint one).
     let verifier = SharedVerifier::new(
         Verifier::from_env()?.with_max_access_ttl(client_keys::limits::DEFAULT_MAX_ACCESS_TTL),
     );
     #[cfg(unix)]
-    reload_on_sighup(verifier.clone())?;
+    reload_on_sighup(hangups, verifier.clone());
 
     let port = match std::env::var("PORT") {
         Ok(port) => port.parse().map_err(|_| "PORT must be a port number")?,
@@ -106,7 +90,9 @@ async fn run() -> Result<(), Box<dyn Error>> {
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app(verifier)).await?;
+    // A header-read timeout, a connection cap below the descriptor limit, bounded headers,
+    // a request timeout and a graceful shutdown: what `axum::serve` alone does not give.
+    serve(listener, app(verifier), &ServeLimits::default(), shutdown).await?;
     Ok(())
 }
 
@@ -121,12 +107,9 @@ pub(crate) fn app(verifier: SharedVerifier) -> Router {
         .route_layer(ClientKeyLayer::new(verifier.clone()));
     Router::new()
         .route("/", get(health))
-        .route(
-            "/auth/token",
-            post(issue_access_token).layer(DefaultBodyLimit::max(MAX_TOKEN_REQUEST)),
-        )
+        .route("/auth/token", token_endpoint(verifier.clone()))
         .merge(protected)
-        .with_state(AppState { apps, verifier })
+        .with_state(apps)
 }
 
 async fn health() -> Json<Value> {
@@ -156,115 +139,9 @@ async fn create_app(
     (StatusCode::CREATED, Json(app))
 }
 
-/// The largest body `POST /auth/token` reads: far more than a key, a session id and 16 scopes.
-const MAX_TOKEN_REQUEST: usize = 8 * 1024;
-
-/// `POST /auth/token`: a client key in the body, a short-lived access token in the answer
-/// (RFC 6749 §5 shapes: `invalid_request`, `invalid_client`, `invalid_scope`; never cached).
-async fn issue_access_token(
-    State(verifier): State<SharedVerifier>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let description = format!("the body is larger than {MAX_TOKEN_REQUEST} bytes");
-            return match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => token_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "invalid_request",
-                    Some(&description),
-                ),
-                status => token_error(
-                    status,
-                    "invalid_request",
-                    Some("the body could not be read"),
-                ),
-            };
-        }
-    };
-    let Some((client_key, request)) = parse_token_request(&body) else {
-        let error = "the body must be {\"api_key\": \"…\", \"session_id\": \"…\", \"scopes\": […]}";
-        return token_error(StatusCode::BAD_REQUEST, "invalid_request", Some(error));
-    };
-    match AccessIssuer::new(verifier.load()).exchange(&client_key, &request) {
-        Ok(access) => {
-            tracing::info!(
-                key_id = %access.key_id(),
-                scopes = ?access.scopes(),
-                expires_in = access.expires_in(),
-                "access token issued"
-            );
-            let answer = json!({
-                "access_token": access.token().expose_secret(),
-                "expires_in": access.expires_in(),
-                "token_type": access.token_type(),
-            });
-            no_store((StatusCode::OK, Json(answer)).into_response())
-        }
-        Err(ExchangeError::InvalidClient(reason)) => {
-            tracing::warn!(%reason, "access token refused");
-            token_error(StatusCode::UNAUTHORIZED, "invalid_client", None)
-        }
-        Err(ExchangeError::ScopeNotGranted { scope }) => {
-            tracing::warn!(%scope, "access token refused: scope not granted");
-            token_error(StatusCode::BAD_REQUEST, "invalid_scope", None)
-        }
-        Err(error) => token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            Some(&error.to_string()),
-        ),
-    }
-}
-
-/// `{"api_key" | "secret_key": "…", "session_id"?: "…", "scopes"?: ["…"]}`.
-fn parse_token_request(body: &[u8]) -> Option<(zeroize::Zeroizing<String>, AccessRequest)> {
-    let body: Value = serde_json::from_slice(body).ok()?;
-    let object = body.as_object()?;
-    let key = object
-        .get("api_key")
-        .or_else(|| object.get("secret_key"))?
-        .as_str()?;
-    let mut request = AccessRequest::new();
-    match object.get("session_id") {
-        None | Some(Value::Null) => {}
-        Some(id) => request = request.with_session_id(id.as_str()?),
-    }
-    match object.get("scopes") {
-        None | Some(Value::Null) => {}
-        Some(scopes) => {
-            for scope in scopes.as_array()? {
-                request = request.with_scope(scope.as_str()?);
-            }
-        }
-    }
-    Some((zeroize::Zeroizing::new(key.to_owned()), request))
-}
-
-fn token_error(status: StatusCode, error: &str, description: Option<&str>) -> Response {
-    let mut body = json!({ "error": error });
-    if let Some(description) = description {
-        body["error_description"] = json!(description);
-    }
-    no_store((status, Json(body)).into_response())
-}
-
-/// Token answers must not be cached (RFC 6749 §5.1).
-fn no_store(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
-}
-
 /// On `SIGHUP`, reads the configuration again; a broken one is logged and the old one kept.
 #[cfg(unix)]
-fn reload_on_sighup(verifier: SharedVerifier) -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-
-    // Registered before the server starts, so that no SIGHUP can kill the process.
-    let mut hangups = signal(SignalKind::hangup())?;
+fn reload_on_sighup(mut hangups: tokio::signal::unix::Signal, verifier: SharedVerifier) {
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
             match verifier.reload_from_env() {
@@ -276,5 +153,4 @@ fn reload_on_sighup(verifier: SharedVerifier) -> std::io::Result<()> {
             }
         }
     });
-    Ok(())
 }

@@ -115,6 +115,19 @@ impl VerifyError {
         }
     }
 
+    /// The key id of a genuine token that was refused (for an access token, its parent's), for
+    /// logs: which client was turned away.
+    #[must_use]
+    pub const fn key_id(&self) -> Option<KeyId> {
+        match self {
+            VerifyError::WrongKind { key_id, .. }
+            | VerifyError::Expired { key_id, .. }
+            | VerifyError::KeyNotAllowed { key_id }
+            | VerifyError::SessionRevoked { key_id, .. } => Some(*key_id),
+            _ => None,
+        }
+    }
+
     /// Whether the request should get RFC 6750's `400 invalid_request` (a malformed header).
     #[must_use]
     pub fn is_invalid_request(&self) -> bool {

@@ -15,6 +15,7 @@
 //! | parse configuration yourself | [`Config`], [`ClientSecret`], [`Allowlist`] |
 //! | protect an axum or tower service (feature `axum`) | `ClientKeyLayer`, `RequireScope`, `Authenticated` (and [`http`]) |
 //! | reload the configuration without a restart | [`SharedVerifier`] |
+//! | authenticate for any backend behind nginx, Caddy, Traefik or Envoy (feature `gateway`) | `gateway::Gateway`, the `client-keys-gateway` binary |
 //! | hand out short-lived tokens | [`AccessIssuer`] with [`AccessRequest`] |
 //! | edit `.env` as the CLI does (feature `operator`) | `operator::ConfigFile`, `operator::EnvFile` |
 //! | the format's limits and the defaults | [`limits`] |
@@ -45,6 +46,8 @@ mod access;
 mod bearer;
 mod config;
 mod error;
+#[cfg(feature = "gateway")]
+pub mod gateway;
 pub mod http;
 mod inspect;
 mod issue;

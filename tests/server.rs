@@ -954,6 +954,9 @@ mod process {
         child: Child,
         pub(super) base: String,
         stderr: Receiver<String>,
+        /// Kept so that the reader thread keeps reading: a closed pipe would make the child's
+        /// test harness fail with EPIPE when it prints its result at exit.
+        stdout: Receiver<String>,
         /// Every stderr line so far, for the leak check.
         pub(super) log: Vec<String>,
     }
@@ -987,11 +990,12 @@ mod process {
                 child,
                 base: String::new(),
                 stderr,
+                stdout,
                 log: Vec::new(),
             };
             // The harness prints its own lines around the example's.
             let line = loop {
-                let line = stdout.recv_timeout(PATIENCE).unwrap_or_else(|_| {
+                let line = server.stdout.recv_timeout(PATIENCE).unwrap_or_else(|_| {
                     let log = server.drain();
                     panic!("the example printed no address; stderr: {log:?}")
                 });
@@ -1024,6 +1028,26 @@ mod process {
                 if line.contains(expected) {
                     return line;
                 }
+            }
+        }
+
+        /// Sends `SIGTERM` and waits (bounded) for the process to exit.
+        pub(super) fn terminate(&mut self) -> std::process::ExitStatus {
+            let status = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+            let deadline = std::time::Instant::now() + PATIENCE;
+            loop {
+                if let Some(status) = self.child.try_wait().expect("wait") {
+                    return status;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the example did not exit"
+                );
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
 
@@ -1103,6 +1127,47 @@ async fn sighup_reloads_the_configuration() {
     for secret in [token(&keys.reader), token(&keys.writer), SECRET] {
         assert!(!log.contains(secret), "{log}");
     }
+}
+
+/// The example is served by `client_keys::http::serve`: half-sent requests are cut off by the
+/// header-read timeout, and SIGTERM ends it gracefully with exit status 0, closing an idle
+/// keep-alive connection.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_example_cuts_half_sent_requests_and_exits_0_on_sigterm() {
+    use std::io::{Read as _, Write as _};
+
+    let keys = Keys::mint();
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "CLIENT_SECRET={SECRET}\nCLIENT_KEYS=\"{}\"\n",
+            keys.allowlist()
+        ),
+    )
+    .expect("write .env");
+    let mut server = process::ExampleServer::start(dir.path());
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut half = std::net::TcpStream::connect(&address).expect("connect");
+    half.write_all(b"GET /apps HTTP/1.1\r\nHost: x\r\n")
+        .expect("half a request");
+    half.set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut buffer = [0u8; 256];
+    // Closed by the server (the header-read timeout), never answered.
+    assert!(matches!(half.read(&mut buffer), Ok(0) | Err(_)));
+
+    let mut idle = std::net::TcpStream::connect(&address).expect("connect");
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("request");
+    idle.set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let read = idle.read(&mut buffer).expect("answer");
+    assert!(buffer[..read].starts_with(b"HTTP/1.1 200"));
+
+    let status = server.terminate();
+    assert_eq!(status.code(), Some(0), "{:?}", server.drain());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -196,13 +196,38 @@ impl EnvSource {
         })
     }
 
-    /// The value of `name`: the environment's if set, else the file's.
+    /// The value of `variable`: the environment's if set, else the `.env` file's; or, when
+    /// `<NAME>_FILE` is set instead (in the environment or the file), the content of the file
+    /// it names (see [`read_value_file`]).
     ///
     /// # Errors
     /// The environment's value is not Unicode, or the environment does not set it and the
-    /// file's definition is refused (only a source from [`EnvSource::read`] has those).
+    /// file's definition is refused (only a source from [`EnvSource::read`] has those); both
+    /// `<NAME>` and `<NAME>_FILE` are set; the named file cannot be read or is not UTF-8.
     pub(crate) fn get(&self, variable: Variable) -> Result<Option<Zeroizing<String>>, ConfigError> {
-        let name = variable.name();
+        let direct = self.get_named(variable.name(), variable)?;
+        let file_variable = file_variable_name(variable);
+        let Some(path) = self.get_named(&file_variable, variable)? else {
+            return Ok(direct);
+        };
+        let path = PathBuf::from(path.as_str());
+        if direct.is_some() {
+            return Err(ConfigError::EnvFileIo {
+                path,
+                source: std::io::Error::other(format!(
+                    "{variable} and {file_variable} are both set: keep one of them"
+                )),
+            });
+        }
+        read_value_file(&path).map(Some)
+    }
+
+    /// The value of the variable called `name` (`variable`, or its `_FILE` companion).
+    fn get_named(
+        &self,
+        name: &str,
+        variable: Variable,
+    ) -> Result<Option<Zeroizing<String>>, ConfigError> {
         match std::env::var_os(name) {
             Some(value) => value
                 .into_string()
@@ -211,15 +236,34 @@ impl EnvSource {
                     drop(Zeroizing::new(bad.into_encoded_bytes()));
                     ConfigError::NotUnicode { variable }
                 }),
-            None => match (self.refusal(variable), &self.path) {
+            None => match (self.refusal_named(name), &self.path) {
                 (Some(refusal), Some(path)) => Err(refusal.error(path)),
                 _ => Ok(self.file.get(name).cloned()),
             },
         }
     }
 
+    /// The files that `<NAME>_FILE` variables name (from the environment or the `.env` file),
+    /// for a server that reloads when they change. Names that cannot be read are left out.
+    #[cfg_attr(not(feature = "gateway"), allow(dead_code))]
+    pub(crate) fn named_files(&self) -> Vec<PathBuf> {
+        Variable::ALL
+            .iter()
+            .filter_map(|&variable| {
+                let path = self
+                    .get_named(&file_variable_name(variable), variable)
+                    .ok()??;
+                Some(PathBuf::from(path.as_str()))
+            })
+            .collect()
+    }
+
     fn refusal(&self, variable: Variable) -> Option<&Refusal> {
-        self.refused.iter().find(|r| r.name() == variable.name())
+        self.refusal_named(variable.name())
+    }
+
+    fn refusal_named(&self, name: &str) -> Option<&Refusal> {
+        self.refused.iter().find(|r| r.name() == name)
     }
 
     /// Whether the file's definition of `variable` is refused (unreadable, or defined more
@@ -274,6 +318,58 @@ pub(crate) enum Origin {
     Environment,
     File,
     Unset,
+}
+
+/// `<NAME>_FILE`: the variable that names a file holding `variable`'s value (the Docker and
+/// Kubernetes secrets convention). Every variable has one.
+pub(crate) fn file_variable_name(variable: Variable) -> String {
+    format!("{}_FILE", variable.name())
+}
+
+/// The largest file a `<NAME>_FILE` variable may name: far more than a million key ids.
+const MAX_VALUE_FILE: u64 = 256 * 1024 * 1024;
+
+/// Reads a file named by a `<NAME>_FILE` variable as that variable's value.
+///
+/// The file is UTF-8 text. Each line loses what follows a `#` (a comment) and the whitespace
+/// around it; the lines left that are not empty are joined with commas. So a keys file may
+/// hold one key id per line with comments, or the comma-separated text of `CLIENT_KEYS`, and a
+/// secret file may end with a newline, as `kubectl create secret --from-file` and Docker
+/// secrets leave it. The content is wiped from memory once parsed; errors name the file and
+/// never its content.
+pub(crate) fn read_value_file(path: &Path) -> Result<Zeroizing<String>, ConfigError> {
+    use std::io::Read as _;
+
+    let io_error = |source| ConfigError::EnvFileIo {
+        path: path.to_owned(),
+        source,
+    };
+    let mut content = Zeroizing::new(Vec::new());
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_VALUE_FILE + 1).read_to_end(&mut content))
+        .map_err(io_error)?;
+    if content.len() as u64 > MAX_VALUE_FILE {
+        return Err(io_error(std::io::Error::other(format!(
+            "the file is larger than {} MiB",
+            MAX_VALUE_FILE / (1024 * 1024)
+        ))));
+    }
+    let text = std::str::from_utf8(&content).map_err(|e| ConfigError::EnvFileNotUtf8 {
+        path: path.to_owned(),
+        line: line_at(&content, e.valid_up_to()),
+    })?;
+    let mut value = Zeroizing::new(String::with_capacity(text.len()));
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !value.is_empty() {
+            value.push(',');
+        }
+        value.push_str(line);
+    }
+    Ok(value)
 }
 
 fn first_line(item: &Item) -> usize {
@@ -394,5 +490,71 @@ mod tests {
                 "{content:?}"
             );
         }
+    }
+
+    #[test]
+    fn value_files_hold_one_entry_per_line_with_comments() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("keys");
+        std::fs::write(
+            &path,
+            "# production clients\n3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e  # billing\r\n\n  another-key\n",
+        )
+        .expect("write");
+        let value = read_value_file(&path).expect("reads");
+        assert_eq!(
+            value.as_str(),
+            "3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e,another-key"
+        );
+        std::fs::write(&path, b"a\nb\xff\n").expect("write");
+        assert!(matches!(
+            read_value_file(&path),
+            Err(ConfigError::EnvFileNotUtf8 { line: 2, .. })
+        ));
+        let missing = dir.path().join("missing");
+        let error = read_value_file(&missing).expect_err("missing");
+        assert!(error.to_string().contains("missing"), "{error}");
+        assert_eq!(file_variable_name(Variable::ClientKeys), "CLIENT_KEYS_FILE");
+    }
+
+    #[test]
+    fn a_file_variable_in_env_file_is_read_and_both_forms_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let keys = dir.path().join("keys.txt");
+        std::fs::write(&keys, "3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e\n").expect("write");
+        let env = dir.path().join("test.env");
+        // Names that no test sets in the process environment.
+        std::fs::write(
+            &env,
+            format!("CLIENT_SECRET_PREVIOUS_FILE={}\n", keys.display()),
+        )
+        .expect("write");
+        let source = EnvSource::load(&env, Missing::Refused).expect("loads");
+        if std::env::var_os("CLIENT_SECRET_PREVIOUS").is_none() {
+            let value = source.get(Variable::ClientSecretPrevious).expect("reads");
+            assert_eq!(
+                value.as_deref().map(String::as_str),
+                Some("3f2a9c1e5b7d4f6a8c0e2b4d6f8a1c3e")
+            );
+            assert_eq!(source.named_files(), vec![keys.clone()]);
+        }
+        std::fs::write(
+            &env,
+            format!(
+                "CLIENT_SECRET_PREVIOUS=x\nCLIENT_SECRET_PREVIOUS_FILE={}\n",
+                keys.display()
+            ),
+        )
+        .expect("write");
+        let source = EnvSource::load(&env, Missing::Refused).expect("loads");
+        let error = source
+            .get(Variable::ClientSecretPrevious)
+            .expect_err("both set");
+        let text = error.to_string();
+        assert!(
+            text.contains("CLIENT_SECRET_PREVIOUS and CLIENT_SECRET_PREVIOUS_FILE are both set"),
+            "{text}"
+        );
+        assert!(!text.contains("3f2a9c1e"), "{text}");
     }
 }

@@ -330,11 +330,7 @@ where
             .extensions()
             .get::<Realm>()
             .unwrap_or(&default_realm);
-        Box::pin(ready(Ok(json_response(
-            StatusCode::FORBIDDEN,
-            Some(realm.challenge(&[("error", "insufficient_scope"), ("scope", &self.scope)])),
-            &serde_json::json!({ "error": "insufficient_scope", "scope": &*self.scope }),
-        ))))
+        Box::pin(ready(Ok(realm.insufficient_scope(&self.scope))))
     }
 }
 
@@ -406,9 +402,19 @@ impl IntoResponse for AuthenticatedRejection {
 
 /// The realm, in the extensions of an accepted request (for [`RequireScope`]'s challenge).
 #[derive(Debug, Clone)]
-struct Realm(Arc<str>);
+pub(crate) struct Realm(pub(crate) Arc<str>);
 
 impl Realm {
+    /// `403 insufficient_scope` for `scope` (one scope, or several separated by spaces, as
+    /// RFC 6750 §3 writes them).
+    pub(crate) fn insufficient_scope<B: From<String>>(&self, scope: &str) -> Response<B> {
+        json_response(
+            StatusCode::FORBIDDEN,
+            Some(self.challenge(&[("error", "insufficient_scope"), ("scope", scope)])),
+            &serde_json::json!({ "error": "insufficient_scope", "scope": scope }),
+        )
+    }
+
     /// `Bearer realm="…"` followed by `, name="value"` for each parameter (all quotable).
     fn challenge(&self, params: &[(&str, &str)]) -> HeaderValue {
         let mut text = format!("Bearer realm=\"{}\"", self.0);
@@ -421,15 +427,15 @@ impl Realm {
     }
 }
 
-/// The challenges a [`ClientKeyLayer`] sends, built once.
-struct Challenges {
-    realm: Realm,
+/// The challenges a [`ClientKeyLayer`] (or the gateway) sends, built once.
+pub(crate) struct Challenges {
+    pub(crate) realm: Realm,
     no_credentials: HeaderValue,
     invalid_token: HeaderValue,
 }
 
 impl Challenges {
-    fn new(realm: Realm) -> Challenges {
+    pub(crate) fn new(realm: Realm) -> Challenges {
         Challenges {
             no_credentials: realm.challenge(&[]),
             invalid_token: realm.challenge(&[("error", "invalid_token")]),
@@ -437,16 +443,30 @@ impl Challenges {
         }
     }
 
-    fn refusal<B: From<String>>(&self, refused: &Refused) -> Response<B> {
-        let status = refused.status();
+    /// The answer for a forward-auth hook (the gateway's `/verify`): as
+    /// [`Challenges::refusal`], except that a malformed header answers `401` (still with
+    /// `error="invalid_request"`), because nginx's `auth_request` passes only 401 and 403 to the
+    /// client and turns every other status into a 500.
+    #[cfg_attr(not(feature = "gateway"), allow(dead_code))]
+    pub(crate) fn forward_auth_refusal<B: From<String>>(&self, refused: &Refused) -> Response<B> {
+        self.answer(refused, StatusCode::UNAUTHORIZED)
+    }
+
+    pub(crate) fn refusal<B: From<String>>(&self, refused: &Refused) -> Response<B> {
+        self.answer(refused, refused.status())
+    }
+
+    /// The answer to `refused`, with `status` (the middleware's, or 401 for a forward-auth
+    /// hook).
+    fn answer<B: From<String>>(&self, refused: &Refused, status: StatusCode) -> Response<B> {
         match refused.answer {
             Answer::NoCredentials => json_response(
-                status,
+                StatusCode::UNAUTHORIZED,
                 Some(self.no_credentials.clone()),
                 &serde_json::json!({ "error": "unauthorized" }),
             ),
             Answer::InvalidToken => json_response(
-                status,
+                StatusCode::UNAUTHORIZED,
                 Some(self.invalid_token.clone()),
                 &serde_json::json!({ "error": "invalid_token" }),
             ),
@@ -468,13 +488,13 @@ impl Challenges {
     }
 }
 
-/// Why a [`ClientKeyLayer`] refused a request.
-struct Refused {
+/// Why a [`ClientKeyLayer`] (or the gateway) refused a request.
+pub(crate) struct Refused {
     answer: Answer,
     /// For the log only.
-    reason: Reason,
+    pub(crate) reason: Reason,
     /// For the log only: known when the token decrypted.
-    key_id: Option<KeyId>,
+    pub(crate) key_id: Option<KeyId>,
 }
 
 /// What the caller is told.
@@ -489,14 +509,14 @@ enum Answer {
 }
 
 /// What the operator is told.
-enum Reason {
+pub(crate) enum Reason {
     NoHeader,
     Header(HeaderProblem),
     Verify(VerifyError),
 }
 
 #[derive(Debug, Clone, Copy)]
-enum HeaderProblem {
+pub(crate) enum HeaderProblem {
     Repeated,
     NotVisibleAscii,
 }
@@ -528,8 +548,20 @@ impl fmt::Display for Reason {
     }
 }
 
+impl Reason {
+    /// A short, stable label for metrics (a small, fixed set of values).
+    #[cfg_attr(not(feature = "gateway"), allow(dead_code))]
+    pub(crate) fn label(&self) -> &'static str {
+        match self {
+            Reason::NoHeader => "no_credentials",
+            Reason::Header(_) => "invalid_request",
+            Reason::Verify(error) => error.reason(),
+        }
+    }
+}
+
 impl Refused {
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self.answer {
             Answer::NoCredentials | Answer::InvalidToken => StatusCode::UNAUTHORIZED,
             Answer::InvalidRequest(_) => StatusCode::BAD_REQUEST,
@@ -537,7 +569,7 @@ impl Refused {
     }
 
     /// The RFC 6750 error code, if any.
-    fn code(&self) -> Option<&'static str> {
+    pub(crate) fn code(&self) -> Option<&'static str> {
         match self.answer {
             Answer::NoCredentials => None,
             Answer::InvalidRequest(_) => Some("invalid_request"),
@@ -570,8 +602,12 @@ impl Refused {
     }
 }
 
-/// Reads and verifies the request's bearer token.
-fn authenticate(verifier: &SharedVerifier, headers: &HeaderMap) -> Result<VerifiedKey, Refused> {
+/// Reads and verifies the request's bearer token: the one reading of `Authorization` that the
+/// layer and the gateway share.
+pub(crate) fn authenticate(
+    verifier: &SharedVerifier,
+    headers: &HeaderMap,
+) -> Result<VerifiedKey, Refused> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Err(Refused {
@@ -590,12 +626,7 @@ fn authenticate(verifier: &SharedVerifier, headers: &HeaderMap) -> Result<Verifi
     let verifier = verifier.current();
     verifier.verify(token).map_err(|error| {
         // Only for the log: which key a genuine but refused token belongs to.
-        let key_id = match &error {
-            VerifyError::KeyNotAllowed { key_id }
-            | VerifyError::Expired { key_id, .. }
-            | VerifyError::WrongKind { key_id, .. } => Some(*key_id),
-            _ => None,
-        };
+        let key_id = error.key_id();
         Refused::verify(error, key_id)
     })
 }
@@ -609,7 +640,7 @@ fn server_error<B: From<String>>() -> Response<B> {
     )
 }
 
-fn json_response<B: From<String>>(
+pub(crate) fn json_response<B: From<String>>(
     status: StatusCode,
     challenge: Option<HeaderValue>,
     body: &serde_json::Value,
