@@ -144,7 +144,7 @@ impl Verifier {
     /// # Errors
     /// As [`Config::from_env`], and [`ConfigError::MissingKeys`] when `CLIENT_KEYS` is unset.
     pub fn from_env() -> Result<Verifier, ConfigError> {
-        Verifier::from_config(&Config::from_env()?)
+        Verifier::try_from(Config::from_env()?)
     }
 
     /// Builds a verifier from a loaded configuration.
@@ -152,10 +152,7 @@ impl Verifier {
     /// # Errors
     /// [`ConfigError::MissingKeys`] when the configuration has no `CLIENT_KEYS`.
     pub fn from_config(config: &Config) -> Result<Verifier, ConfigError> {
-        let allowlist = config.allowlist().ok_or(ConfigError::MissingKeys)?.clone();
-        Ok(Verifier::new(config.secret(), allowlist)
-            .with_previous_secrets(config.previous_secrets())
-            .with_revoked_sessions(config.revoked_sessions().clone()))
+        Verifier::try_from(config.clone())
     }
 
     /// The same verifier, accepting only the given kinds of token (both by default). A refused
@@ -323,6 +320,23 @@ impl Verifier {
     #[must_use]
     pub fn allowlist(&self) -> &Allowlist {
         &self.inner.allowlist
+    }
+}
+
+/// Builds a verifier from a loaded configuration, taking its allowlist and revoked sessions
+/// rather than copying them (what a reload of a large `CLIENT_KEYS` wants).
+///
+/// # Errors
+/// [`ConfigError::MissingKeys`] when the configuration has no `CLIENT_KEYS`.
+impl TryFrom<Config> for Verifier {
+    type Error = ConfigError;
+
+    fn try_from(config: Config) -> Result<Verifier, ConfigError> {
+        let parts = config.into_parts();
+        let allowlist = parts.keys.ok_or(ConfigError::MissingKeys)?;
+        Ok(Verifier::new(&parts.secret, allowlist)
+            .with_previous_secrets(&parts.previous)
+            .with_revoked_sessions(parts.revoked))
     }
 }
 

@@ -518,6 +518,63 @@ async fn sighup_reloads_and_a_broken_configuration_keeps_the_old_one() {
     assert!(text.contains("client_keys_allowlist_keys 1\n"), "{text}");
 }
 
+/// One session revoked through `CLIENT_REVOKED_SESSIONS_FILE` and `SIGHUP`: its access token is
+/// refused (401, counted as `session_revoked`), its sibling session and the parent allowed, and
+/// `/auth/token` refuses the session with `invalid_grant`.
+#[tokio::test]
+async fn a_revoked_session_is_refused_and_its_siblings_are_not() {
+    let keys = Keys::mint();
+    let dir = env_dir(&keys.allowlist());
+    let revoked_file = dir.path().join("revoked-sessions");
+    std::fs::write(&revoked_file, "# none yet\n").expect("write");
+    let revoked_path = revoked_file.to_str().expect("utf-8").to_owned();
+    let mut gateway = GatewayProcess::start(
+        dir.path(),
+        &[("CLIENT_REVOKED_SESSIONS_FILE", revoked_path.as_str())],
+        &["--watch-interval-ms", "3600000"],
+    );
+    let base = gateway.base.clone();
+    let exchange = |session: &'static str| {
+        let url = format!("{base}/auth/token");
+        let body = json!({ "api_key": token(&keys.writer), "session_id": session });
+        async move {
+            let answer = client()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("request");
+            let status = answer.status().as_u16();
+            (status, answer.json::<Value>().await.expect("json"))
+        }
+    };
+    let (_, tab_a) = exchange("tab-a").await;
+    let (_, tab_b) = exchange("tab-b").await;
+    let tab_a = format!("Bearer {}", tab_a["access_token"].as_str().expect("token"));
+    let tab_b = format!("Bearer {}", tab_b["access_token"].as_str().expect("token"));
+    assert_eq!(verify(&base, &tab_a).await.status, 200);
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let entry = client_keys::RevokedSession::revoked_at(keys.writer.key_id(), Some("tab-a"), now)
+        .expect("entry");
+    std::fs::write(&revoked_file, format!("# revoked by ops\n{entry}\n")).expect("write");
+    gateway.signal("HUP");
+    gateway.wait_for_log("configuration loaded");
+    invalid_token(&verify(&base, &tab_a).await);
+    assert_eq!(verify(&base, &tab_b).await.status, 200);
+    assert_eq!(verify(&base, &bearer(&keys.writer)).await.status, 200);
+    let (status, body) = exchange("tab-a").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let text = metrics(&gateway).await;
+    assert!(text.contains(r#"reason="session_revoked""#), "{text}");
+}
+
 /// Writes `files` (name, content) into a new timestamped directory under `mount` and swaps
 /// the `..data` symlink to it, as the kubelet updates a mounted Secret.
 fn kubelet_update(mount: &Path, generation: u32, files: &[(&str, &str)]) {

@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use client_keys::{
-    AccessRequest, Authenticated, Claims, ClientKeyLayer, IssuedKey, RequireScope, SharedVerifier,
-    TokenKind, VerifiedKey, Verifier,
+    AccessRequest, Authenticated, Claims, ClientKeyLayer, IssuedKey, RequireScope, RevokedSession,
+    SharedVerifier, TokenKind, VerifiedKey, Verifier,
 };
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde_json::{Value, json};
@@ -1127,6 +1127,65 @@ async fn sighup_reloads_the_configuration() {
     for secret in [token(&keys.reader), token(&keys.writer), SECRET] {
         assert!(!log.contains(secret), "{log}");
     }
+}
+
+/// Revoking one session on a running server: after the edit and `SIGHUP`, that session's access
+/// token is refused at once, while its sibling session and its parent key keep working, and the
+/// session cannot be exchanged again.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_revoked_session_is_refused_after_sighup_and_its_siblings_are_not() {
+    let keys = Keys::mint();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env_file = dir.path().join(".env");
+    let write_env = |extra: &str| {
+        std::fs::write(
+            &env_file,
+            format!(
+                "CLIENT_SECRET={SECRET}\nCLIENT_KEYS={}\n{extra}",
+                keys.allowlist().replace(' ', "")
+            ),
+        )
+        .expect("write .env");
+    };
+    write_env("");
+    let mut server = process::ExampleServer::start(dir.path());
+    let base = server.base.clone();
+    let exchange = |session: &'static str| {
+        let body = json!({"api_key": token(&keys.reader), "session_id": session}).to_string();
+        let base = base.clone();
+        async move { post_token(&base, &body).await }
+    };
+    let (status, body, _) = exchange("tab-a").await;
+    assert_eq!(status, 200, "{body}");
+    let tab_a = format!("Bearer {}", access_token_of(&body));
+    let (_, body, _) = exchange("tab-b").await;
+    let tab_b = format!("Bearer {}", access_token_of(&body));
+    assert_lists_apps(&get_apps(&base, &[tab_a.as_bytes()]).await, "tab-a");
+
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let entry =
+        RevokedSession::revoked_at(keys.reader.key_id(), Some("tab-a"), now).expect("entry");
+    write_env(&format!("CLIENT_REVOKED_SESSIONS={entry}\n"));
+    server.hang_up("configuration reloaded");
+    assert_eq!(get_apps(&base, &[tab_a.as_bytes()]).await, invalid_token());
+    assert_lists_apps(&get_apps(&base, &[tab_b.as_bytes()]).await, "tab-b");
+    let reader = bearer(&keys.reader);
+    assert_lists_apps(&get_apps(&base, &[reader.as_bytes()]).await, "parent");
+
+    let (status, body, no_store) = exchange("tab-a").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert!(no_store);
+
+    let log = server.drain().join("\n");
+    assert!(log.contains("revoked (CLIENT_REVOKED_SESSIONS)"), "{log}");
+    assert!(!log.contains(&tab_a[7..]), "{log}");
 }
 
 /// The example is served by `client_keys::http::serve`: half-sent requests are cut off by the

@@ -42,7 +42,6 @@ pub(crate) const MAX_FILE_LEN: u64 = 1024 * 1024;
 
 /// The prefix of the names this tool owns in `.env`: their statements must be readable and
 /// defined once, for `Config` and the editor alike.
-#[cfg_attr(not(feature = "operator"), allow(dead_code))]
 pub(crate) const OURS: &str = "CLIENT_";
 
 /// Why the `.env` file was not read.
@@ -147,7 +146,6 @@ pub(crate) fn read_file(path: &Path) -> io::Result<Vec<u8>> {
 
 /// The 1-based line that byte `at` of `content` is on; lines end as [`parse`] ends them
 /// (`\n`, `\r\n` or `\r`).
-#[cfg_attr(not(feature = "operator"), allow(dead_code))]
 pub(crate) fn line_at(content: &[u8], at: usize) -> usize {
     let before = &content[..at.min(content.len())];
     let breaks = before

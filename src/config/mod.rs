@@ -120,6 +120,14 @@ pub(crate) fn previous_secrets(
     })
 }
 
+/// What [`Config::into_parts`] gives.
+pub(crate) struct ConfigParts {
+    pub(crate) secret: ClientSecret,
+    pub(crate) previous: Vec<ClientSecret>,
+    pub(crate) keys: Option<Allowlist>,
+    pub(crate) revoked: RevokedSessions,
+}
+
 /// The settings of a verifier or issuer, read from variables.
 ///
 /// [`Config::from_env`] reads the process environment and a `.env` file in the current
@@ -239,6 +247,16 @@ impl Config {
     #[must_use]
     pub fn allowlist(&self) -> Option<&Allowlist> {
         self.keys.as_ref()
+    }
+
+    /// The configuration taken apart, without copying.
+    pub(crate) fn into_parts(self) -> ConfigParts {
+        ConfigParts {
+            secret: self.secret,
+            previous: self.previous,
+            keys: self.keys,
+            revoked: self.revoked,
+        }
     }
 
     /// The revoked sessions (`CLIENT_REVOKED_SESSIONS`; empty when unset).

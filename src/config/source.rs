@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::config::dotenv::{self, Item, Reason};
+use crate::config::dotenv::{self, Item, OURS, Reason, line_at};
 use crate::config::{ConfigError, Variable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,9 +15,6 @@ pub(crate) enum Missing {
     Allowed,
     Refused,
 }
-
-/// The names this tool owns in `.env`: their lines must be readable and defined once.
-const OURS: &str = "CLIENT_";
 
 /// Variables from the environment with a `.env` file underneath: the environment wins.
 ///
@@ -377,18 +374,6 @@ fn first_line(item: &Item) -> usize {
         Item::Assignment(a) => a.line,
         Item::Unreadable(u) => u.line,
     }
-}
-
-/// The 1-based line that byte `at` of `content` is on; lines end as the reader ends them
-/// (`\n`, `\r\n` or `\r`).
-fn line_at(content: &[u8], at: usize) -> usize {
-    let before = &content[..at.min(content.len())];
-    let breaks = before
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && content.get(i + 1) != Some(&b'\n')))
-        .count();
-    1 + breaks
 }
 
 #[cfg(test)]

@@ -231,7 +231,7 @@ impl Gateway {
     /// files (run it on a blocking thread in async code).
     ///
     /// # Errors
-    /// As [`Config::from_env`] and [`Verifier::from_config`].
+    /// As [`Config::from_env`] and [`Verifier::try_from`].
     pub fn reload(&self) -> Result<(), ConfigError> {
         let started = std::time::Instant::now();
         let seen = watch::snapshot(self);
@@ -241,10 +241,11 @@ impl Gateway {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = seen;
         let loaded = Config::from_optional_env_file(&self.shared.env_file).and_then(|config| {
-            let verifier = Verifier::from_config(&config)?
+            let secrets = 1 + config.previous_secrets().len();
+            let verifier = Verifier::try_from(config)?
                 .accepting(self.shared.accept)
                 .with_max_access_ttl(DEFAULT_MAX_ACCESS_TTL);
-            Ok((verifier, 1 + config.previous_secrets().len()))
+            Ok((verifier, secrets))
         });
         match loaded {
             Ok((verifier, secrets)) => {
