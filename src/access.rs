@@ -275,14 +275,14 @@ impl AccessIssuer {
         request: &AccessRequest,
         now: u64,
     ) -> Result<AccessToken, ExchangeError> {
-        let (parent, keys) = self
+        let (parent, parent_id, keys) = self
             .verifier
             .verify_parent_at(client_key, now)
             .map_err(ExchangeError::InvalidClient)?;
         let session = request.session_id.as_deref();
-        if self.verifier.is_session_revoked(&parent.key_id(), session) {
+        if self.verifier.is_session_revoked(&parent_id, session) {
             return Err(ExchangeError::SessionRevoked(VerifyError::SessionRevoked {
-                key_id: parent.key_id(),
+                key_id: parent_id,
                 session_id: session.map(str::to_owned),
             }));
         }
@@ -317,8 +317,8 @@ impl AccessIssuer {
             .with_session_id(request.session_id.clone());
         claims.validate().map_err(ExchangeError::InvalidRequest)?;
         Ok(AccessToken {
-            token: mint(keys, parent.key_id(), &claims),
-            key_id: parent.key_id(),
+            token: mint(keys, parent_id, &claims),
+            key_id: parent_id,
             expires_at,
             expires_in: expires_at.saturating_sub(now),
             scopes: claims.scopes().to_vec(),

@@ -2,8 +2,24 @@
 
 use std::fmt;
 
+use crate::token::client_id::LegacyId;
 use crate::token::key_id::KeyId;
 use crate::token::{Malformed, OpenError, TokenKind};
+
+/// Why a genuine Trivial token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LegacyRefusal {
+    /// Its `key_id` is not in `CLIENT_KEYS`.
+    NotAllowed,
+    /// Its `exp` has passed.
+    Expired {
+        /// When it expired (unix seconds).
+        expires_at: u64,
+    },
+    /// The verifier accepts only access tokens here.
+    WrongKind,
+}
 
 /// What is wrong with an `Authorization` header that names the `Bearer` scheme or an invalid one
 /// (RFC 6750 `invalid_request`).
@@ -86,6 +102,13 @@ pub enum VerifyError {
         /// The key id the token carries.
         key_id: KeyId,
     },
+    /// A Trivial token (accepted with `CLIENT_SECRET_LEGACY`) that is genuine, but refused.
+    LegacyRefused {
+        /// Trivial's id for the key.
+        key_id: LegacyId,
+        /// Why it was refused.
+        why: LegacyRefusal,
+    },
     /// An access token whose session is listed in `CLIENT_REVOKED_SESSIONS`; its parent key
     /// and the parent's other sessions are still accepted.
     SessionRevoked {
@@ -112,6 +135,11 @@ impl VerifyError {
             VerifyError::Expired { .. } => "expired",
             VerifyError::KeyNotAllowed { .. } => "key_not_allowed",
             VerifyError::SessionRevoked { .. } => "session_revoked",
+            VerifyError::LegacyRefused { why, .. } => match why {
+                LegacyRefusal::NotAllowed => "key_not_allowed",
+                LegacyRefusal::Expired { .. } => "expired",
+                LegacyRefusal::WrongKind => "wrong_kind",
+            },
         }
     }
 
@@ -168,6 +196,22 @@ impl fmt::Display for VerifyError {
                     "key_id {key_id} is not in CLIENT_KEYS (revoked or never added)"
                 )
             }
+            VerifyError::LegacyRefused { key_id, why } => match why {
+                LegacyRefusal::NotAllowed => write!(
+                    f,
+                    "legacy token of key_id {key_id} is not in CLIENT_KEYS (revoked or never \
+                     added)"
+                ),
+                LegacyRefusal::Expired { expires_at } => write!(
+                    f,
+                    "legacy token of key_id {key_id} expired at {}",
+                    crate::token::time::Rfc3339(*expires_at)
+                ),
+                LegacyRefusal::WrongKind => write!(
+                    f,
+                    "legacy tokens are client keys, not accepted here (key_id {key_id})"
+                ),
+            },
             VerifyError::SessionRevoked { key_id, session_id } => match session_id {
                 Some(session) => write!(
                     f,

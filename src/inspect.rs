@@ -118,6 +118,14 @@ impl Inspection {
         self.kind
     }
 
+    /// The kind as logs and JSON name it (see [`VerifiedKey::kind_name`]).
+    ///
+    /// [`VerifiedKey::kind_name`]: crate::VerifiedKey::kind_name
+    #[must_use]
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.name()
+    }
+
     /// The key id it carries.
     #[must_use]
     pub fn key_id(&self) -> KeyId {

@@ -51,6 +51,8 @@ pub mod gateway;
 pub mod http;
 mod inspect;
 mod issue;
+#[cfg(feature = "legacy")]
+mod legacy;
 #[cfg(feature = "operator")]
 pub mod operator;
 mod token;
@@ -63,13 +65,14 @@ pub use config::revoked::{
     InvalidRevokedSession, RevokedSession, RevokedSessionProblem, RevokedSessions,
 };
 pub use config::{Config, ConfigError, InvalidSecret, Variable};
-pub use error::{InvalidHeader, VerifyError};
+pub use error::{InvalidHeader, LegacyRefusal, VerifyError};
 pub use http::SharedVerifier;
 #[cfg(feature = "axum")]
 pub use http::{Authenticated, ClientKeyLayer, RequireScope};
 pub use inspect::{Inspection, Inspector};
 pub use issue::{IssuedKey, Issuer};
 pub use token::claims::{ClaimError, Claims};
+pub use token::client_id::{ClientId, LegacyId};
 pub use token::key_id::{InvalidKeyId, KeyId};
 pub use token::keys::SecretId;
 pub use token::secret::{ClientSecret, SecretProblem};
@@ -84,6 +87,7 @@ pub mod limits {
         MAX_CLAIMS_LEN, MAX_EXPIRES_AT, MAX_METADATA, MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN,
         MAX_NAME_LEN, MAX_SCOPE_LEN, MAX_SCOPES, MAX_SESSION_ID_LEN,
     };
+    pub use crate::token::client_id::MAX_LEGACY_ID_LEN;
     pub use crate::token::key_id::KEY_ID_LEN;
     pub use crate::token::secret::SECRET_LEN;
     pub use crate::verify::{CLOCK_SKEW, MAX_ACCESS_TTL};

@@ -10,6 +10,7 @@ use crate::config::revoked::RevokedSessions;
 use crate::config::{Config, ConfigError};
 use crate::error::VerifyError;
 use crate::token::claims::{Claims, now_unix};
+use crate::token::client_id::ClientId;
 use crate::token::key_id::KeyId;
 use crate::token::keys::{Keyring, SecretKeys};
 use crate::token::secret::ClientSecret;
@@ -97,6 +98,8 @@ struct Inner {
     keyring: Keyring,
     allowlist: Allowlist,
     revoked: RevokedSessions,
+    #[cfg(feature = "legacy")]
+    legacy: Option<crate::legacy::LegacyVerifier>,
 }
 
 impl Verifier {
@@ -108,6 +111,8 @@ impl Verifier {
                 keyring: Keyring::new(secret, &[]),
                 allowlist,
                 revoked: RevokedSessions::default(),
+                #[cfg(feature = "legacy")]
+                legacy: None,
             }),
             accept: Accept::All,
             max_access_ttl: MAX_ACCESS_TTL.as_secs(),
@@ -203,8 +208,7 @@ impl Verifier {
     /// # Errors
     /// Which check failed, as a [`VerifyError`] (for logs; answer every one with the same 401).
     pub fn verify(&self, token: &str) -> Result<VerifiedKey, VerifyError> {
-        self.verify_as(token, self.accept, Clock::System)
-            .map(|(key, _)| key)
+        self.verify_with(token, Clock::System)
     }
 
     /// [`Verifier::verify`] as if the time were `now` (unix seconds).
@@ -212,19 +216,70 @@ impl Verifier {
     /// # Errors
     /// As [`Verifier::verify`].
     pub fn verify_at(&self, token: &str, now: u64) -> Result<VerifiedKey, VerifyError> {
-        self.verify_as(token, self.accept, Clock::At(now))
+        self.verify_with(token, Clock::At(now))
+    }
+
+    /// A token of this format, or, with `CLIENT_SECRET_LEGACY`, a Trivial JWT.
+    fn verify_with(&self, token: &str, clock: Clock) -> Result<VerifiedKey, VerifyError> {
+        #[cfg(feature = "legacy")]
+        if let Some(legacy) = &self.inner.legacy
+            && crate::legacy::looks_like_jwt(token)
+        {
+            return self.verify_legacy(legacy, token, clock.now());
+        }
+        self.verify_as(token, self.accept, clock)
             .map(|(key, _)| key)
     }
 
-    /// Verifies a client key whatever this verifier accepts, and returns the keys of the secret
-    /// that minted it: the input of an access-token exchange, whose token is minted under the
-    /// same secret so that removing that secret revokes both.
+    #[cfg(feature = "legacy")]
+    fn verify_legacy(
+        &self,
+        legacy: &crate::legacy::LegacyVerifier,
+        token: &str,
+        now: u64,
+    ) -> Result<VerifiedKey, VerifyError> {
+        let (key_id, claims) = legacy.verify(token, &self.inner.allowlist, now)?;
+        if !self.accept.contains(TokenKind::ClientKey) {
+            return Err(VerifyError::LegacyRefused {
+                key_id,
+                why: crate::error::LegacyRefusal::WrongKind,
+            });
+        }
+        Ok(VerifiedKey {
+            kind: TokenKind::ClientKey,
+            key_id: ClientId::Legacy(key_id),
+            claims,
+        })
+    }
+
+    /// The same verifier, also accepting Trivial's client keys: HS256 JWTs of `{key_id}`
+    /// signed with `secret`, the text of Trivial's `CLIENT_SECRET` (`CLIENT_SECRET_LEGACY`),
+    /// whose `key_id` is in `CLIENT_KEYS` (feature `legacy`). They verify as
+    /// [`VerifiedKey::is_legacy`] client keys with no scopes and no name. An empty `secret`
+    /// accepts none.
+    #[cfg(feature = "legacy")]
+    #[must_use]
+    pub fn with_legacy_secret(mut self, secret: &str) -> Verifier {
+        Arc::make_mut(&mut self.inner).legacy = crate::legacy::LegacySecret::new(secret)
+            .map(|secret| crate::legacy::LegacyVerifier::new(&secret));
+        self
+    }
+
+    /// Verifies a client key of this tool whatever this verifier accepts, and returns its key
+    /// id and the keys of the secret that minted it: the input of an access-token exchange,
+    /// whose token is minted under the same secret so that removing that secret revokes both.
     pub(crate) fn verify_parent_at(
         &self,
         token: &str,
         now: u64,
-    ) -> Result<(VerifiedKey, &SecretKeys), VerifyError> {
-        self.verify_as(token, Accept::Only(TokenKind::ClientKey), Clock::At(now))
+    ) -> Result<(VerifiedKey, KeyId, &SecretKeys), VerifyError> {
+        let (key, keys) =
+            self.verify_as(token, Accept::Only(TokenKind::ClientKey), Clock::At(now))?;
+        match key.key_id {
+            ClientId::Key(id) => Ok((key, id, keys)),
+            // `verify_as` opens only tokens of this format.
+            ClientId::Legacy(_) => Err(Malformed::UnknownPrefix.into()),
+        }
     }
 
     fn verify_as(
@@ -275,7 +330,7 @@ impl Verifier {
         Ok((
             VerifiedKey {
                 kind,
-                key_id,
+                key_id: ClientId::Key(key_id),
                 claims,
             },
             keys,
@@ -334,9 +389,20 @@ impl TryFrom<Config> for Verifier {
     fn try_from(config: Config) -> Result<Verifier, ConfigError> {
         let parts = config.into_parts();
         let allowlist = parts.keys.ok_or(ConfigError::MissingKeys)?;
-        Ok(Verifier::new(&parts.secret, allowlist)
+        let verifier = Verifier::new(&parts.secret, allowlist)
             .with_previous_secrets(&parts.previous)
-            .with_revoked_sessions(parts.revoked))
+            .with_revoked_sessions(parts.revoked);
+        #[cfg(feature = "legacy")]
+        let verifier = match &parts.legacy {
+            Some(secret) => {
+                let mut verifier = verifier;
+                Arc::make_mut(&mut verifier.inner).legacy =
+                    Some(crate::legacy::LegacyVerifier::new(secret));
+                verifier
+            }
+            None => verifier,
+        };
+        Ok(verifier)
     }
 }
 
@@ -355,7 +421,7 @@ impl fmt::Debug for Verifier {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedKey {
     kind: TokenKind,
-    key_id: KeyId,
+    key_id: ClientId,
     claims: Claims,
 }
 
@@ -366,10 +432,30 @@ impl VerifiedKey {
         self.kind
     }
 
-    /// The key id (as listed in `CLIENT_KEYS`); for an access token, its parent client key's.
+    /// The key id (as listed in `CLIENT_KEYS`); for an access token, its parent client key's;
+    /// for a Trivial JWT accepted with `CLIENT_SECRET_LEGACY`, Trivial's id
+    /// ([`ClientId::Legacy`]).
     #[must_use]
-    pub fn key_id(&self) -> KeyId {
-        self.key_id
+    pub fn key_id(&self) -> ClientId {
+        self.key_id.clone()
+    }
+
+    /// The kind as logs, headers and JSON name it: `client_key`, `access_token`, or
+    /// `legacy_client_key` for a Trivial JWT.
+    #[must_use]
+    pub fn kind_name(&self) -> &'static str {
+        if self.is_legacy() {
+            "legacy_client_key"
+        } else {
+            self.kind.name()
+        }
+    }
+
+    /// Whether this was a Trivial JWT, accepted during a migration (`CLIENT_SECRET_LEGACY`).
+    /// Such a key has no scopes and no name.
+    #[must_use]
+    pub fn is_legacy(&self) -> bool {
+        self.key_id.is_legacy()
     }
 
     /// The key's name, if it has one (access tokens carry none).

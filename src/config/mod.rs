@@ -29,15 +29,19 @@ pub enum Variable {
     /// `CLIENT_REVOKED_SESSIONS`: access-token sessions refused although their parent key is
     /// allowed (optional).
     ClientRevokedSessions,
+    /// `CLIENT_SECRET_LEGACY`: the `CLIENT_SECRET` of a Trivial deployment, whose HS256 JWTs
+    /// are accepted during a migration (optional).
+    ClientSecretLegacy,
 }
 
 impl Variable {
     /// Every variable, in the order a report lists them.
-    pub const ALL: [Variable; 4] = [
+    pub const ALL: [Variable; 5] = [
         Variable::ClientSecret,
         Variable::ClientSecretPrevious,
         Variable::ClientKeys,
         Variable::ClientRevokedSessions,
+        Variable::ClientSecretLegacy,
     ];
 
     /// The variable's name, as in the environment and `.env`.
@@ -48,6 +52,7 @@ impl Variable {
             Variable::ClientSecretPrevious => "CLIENT_SECRET_PREVIOUS",
             Variable::ClientKeys => "CLIENT_KEYS",
             Variable::ClientRevokedSessions => "CLIENT_REVOKED_SESSIONS",
+            Variable::ClientSecretLegacy => "CLIENT_SECRET_LEGACY",
         }
     }
 
@@ -126,6 +131,8 @@ pub(crate) struct ConfigParts {
     pub(crate) previous: Vec<ClientSecret>,
     pub(crate) keys: Option<Allowlist>,
     pub(crate) revoked: RevokedSessions,
+    #[cfg(feature = "legacy")]
+    pub(crate) legacy: Option<crate::legacy::LegacySecret>,
 }
 
 /// The settings of a verifier or issuer, read from variables.
@@ -139,6 +146,8 @@ pub struct Config {
     previous: Vec<ClientSecret>,
     keys: Option<Allowlist>,
     revoked: RevokedSessions,
+    #[cfg(feature = "legacy")]
+    legacy: Option<crate::legacy::LegacySecret>,
     secret_file: Option<PathBuf>,
 }
 
@@ -170,6 +179,8 @@ impl Config {
             previous,
             keys: client_keys.map(Allowlist::parse),
             revoked: RevokedSessions::default(),
+            #[cfg(feature = "legacy")]
+            legacy: None,
             secret_file: None,
         })
     }
@@ -218,6 +229,16 @@ impl Config {
         if let Some(text) = source.get(Variable::ClientRevokedSessions)? {
             config.revoked = RevokedSessions::parse(&text)?;
         }
+        if let Some(text) = source.get(Variable::ClientSecretLegacy)? {
+            #[cfg(feature = "legacy")]
+            {
+                config.legacy = crate::legacy::LegacySecret::new(&text);
+            }
+            #[cfg(not(feature = "legacy"))]
+            if !text.is_empty() {
+                return Err(ConfigError::LegacyNotBuilt);
+            }
+        }
         if source.origin(Variable::ClientSecret) == Origin::File {
             config.secret_file = source.path().map(Path::to_owned);
         }
@@ -256,7 +277,25 @@ impl Config {
             previous: self.previous,
             keys: self.keys,
             revoked: self.revoked,
+            #[cfg(feature = "legacy")]
+            legacy: self.legacy,
         }
+    }
+
+    /// `CLIENT_SECRET_LEGACY`, if set.
+    #[cfg(feature = "legacy")]
+    pub(crate) fn legacy_secret(&self) -> Option<&crate::legacy::LegacySecret> {
+        self.legacy.as_ref()
+    }
+
+    /// Whether `CLIENT_SECRET_LEGACY` is set: Trivial's tokens are accepted (a migration is
+    /// under way).
+    #[must_use]
+    pub fn accepts_legacy_tokens(&self) -> bool {
+        #[cfg(feature = "legacy")]
+        return self.legacy.is_some();
+        #[cfg(not(feature = "legacy"))]
+        false
     }
 
     /// The revoked sessions (`CLIENT_REVOKED_SESSIONS`; empty when unset).
@@ -303,6 +342,9 @@ pub enum ConfigError {
     /// An entry of `CLIENT_REVOKED_SESSIONS` does not parse: the whole list is refused, so
     /// that a typo cannot bring a revoked session back.
     InvalidRevokedSession(InvalidRevokedSession),
+    /// `CLIENT_SECRET_LEGACY` is set, but this program was built without the `legacy` feature:
+    /// refused rather than ignored, so that Trivial's clients are not cut off silently.
+    LegacyNotBuilt,
     /// A variable is not valid Unicode.
     NotUnicode {
         /// The variable.
@@ -355,6 +397,11 @@ impl fmt::Display for ConfigError {
             ),
             ConfigError::InvalidSecret(e) => write!(f, "{e}"),
             ConfigError::InvalidRevokedSession(e) => write!(f, "{e}"),
+            ConfigError::LegacyNotBuilt => f.write_str(
+                "CLIENT_SECRET_LEGACY is set, but this program was built without the `legacy` \
+                 feature, so Trivial's tokens would be refused: build it with that feature, or \
+                 unset CLIENT_SECRET_LEGACY once every client has a new key",
+            ),
             ConfigError::MissingKeys => f.write_str(
                 "CLIENT_KEYS is not set: add `CLIENT_KEYS=` (comma-separated key ids) to the \
                  environment or .env; an empty value refuses every key",

@@ -12,7 +12,6 @@ use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::http::middleware::{authenticate, json_response};
-use crate::token::TokenKind;
 use crate::token::claims::is_scope;
 use crate::token::time::Rfc3339;
 use crate::verify::VerifiedKey;
@@ -168,12 +167,17 @@ pub(crate) async fn decide(State(shared): State<Arc<Shared>>, request: Request<B
     }
     let response = allowed(&key);
     let took = started.elapsed();
-    shared.metrics.decision("allowed", "ok", took);
+    // A Trivial token is counted apart, so that operators see who still has to move.
+    let reason = if key.is_legacy() { "legacy" } else { "ok" };
+    shared.metrics.decision("allowed", reason, took);
+    if key.is_legacy() {
+        tracing::info!(target: LOG_TARGET, key_id = %key.key_id(), "legacy token");
+    }
     tracing::info!(
         target: LOG_TARGET,
         status = 200,
         key_id = %key.key_id(),
-        kind = kind_name(key.kind()),
+        kind = key.kind_name(),
         method = origin.method,
         host = origin.host,
         uri = origin.uri,
@@ -196,7 +200,7 @@ fn allowed(key: &VerifiedKey) -> Response {
         }
     };
     set("x-client-key-id", key.key_id().to_string());
-    set("x-client-key-kind", kind_name(key.kind()).to_owned());
+    set("x-client-key-kind", key.kind_name().to_owned());
     if let Some(name) = key.name() {
         set("x-client-key-name", encode_component(name));
     }
@@ -210,13 +214,6 @@ fn allowed(key: &VerifiedKey) -> Response {
         set("x-client-key-metadata", encode_metadata(key.metadata()));
     }
     response
-}
-
-fn kind_name(kind: TokenKind) -> &'static str {
-    match kind {
-        TokenKind::ClientKey => "client_key",
-        TokenKind::AccessToken => "access_token",
-    }
 }
 
 /// The scopes the proxy demands: every `X-Client-Keys-Scope` header and every `scope` query

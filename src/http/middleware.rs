@@ -180,6 +180,14 @@ where
                     path = request.uri().path(),
                     "client key accepted"
                 );
+                if key.is_legacy() {
+                    // INFO: operators watch these to see which clients still have to move.
+                    tracing::info!(
+                        target: LOG_TARGET,
+                        key_id = %key.key_id(),
+                        "legacy token"
+                    );
+                }
                 if let Some(value) = request.headers_mut().get_mut(AUTHORIZATION) {
                     value.set_sensitive(true);
                 }

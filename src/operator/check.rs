@@ -303,6 +303,28 @@ impl CheckReport {
                 ),
             );
         }
+        // During a migration, Trivial's ids match Trivial's tokens: count them instead.
+        let migrating = source
+            .get(Variable::ClientSecretLegacy)
+            .ok()
+            .flatten()
+            .is_some_and(|secret| !secret.is_empty());
+        if migrating {
+            let legacy = list
+                .legacy_entries()
+                .into_iter()
+                .filter(|e| !looks_like_a_credential(e))
+                .count();
+            self.push(
+                Severity::Ok,
+                format!(
+                    "CLIENT_SECRET_LEGACY is set: Trivial's tokens are accepted for {legacy} \
+                     legacy id(s) in CLIENT_KEYS; issue each of those clients a new key, revoke \
+                     its legacy id, then remove CLIENT_SECRET_LEGACY (docs/MIGRATING.md)"
+                ),
+            );
+            return;
+        }
         // Every entry that no token can match, each with its problem (credentials were
         // reported above, without being shown).
         for (i, entry) in entries(&text).enumerate() {

@@ -129,6 +129,16 @@ pub enum ConfigFileError {
     /// A session id to revoke is not 1 to 64 visible ASCII characters: no access token
     /// carries it.
     InvalidSessionId,
+    /// `migrate` found a non-empty `CLIENT_SECRET_LEGACY`: the file was migrated already.
+    AlreadyMigrated {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `migrate` found no non-empty `CLIENT_SECRET` (Trivial's secret) to move.
+    NoSecretToMigrate {
+        /// The file.
+        path: PathBuf,
+    },
     /// `revoke` did not find the key id in `CLIENT_KEYS`.
     NotListed {
         /// The file.
@@ -178,6 +188,21 @@ impl fmt::Display for ConfigFileError {
             ConfigFileError::NoSecret { path } => write!(
                 f,
                 "{} has no CLIENT_SECRET to rotate: run `issue-client-key init` first",
+                path.display()
+            ),
+            ConfigFileError::AlreadyMigrated { path } => write!(
+                f,
+                "{} already has a CLIENT_SECRET_LEGACY, so it was migrated already; it was left \
+                 unchanged (to migrate again, first restore Trivial's secret as CLIENT_SECRET and \
+                 delete the CLIENT_SECRET_LEGACY line; to replace the current secret, run \
+                 `issue-client-key rotate`)",
+                path.display()
+            ),
+            ConfigFileError::NoSecretToMigrate { path } => write!(
+                f,
+                "{} has no CLIENT_SECRET to migrate (nothing was changed): pass the .env of the \
+                 Trivial deployment with --env-file, or, to start without Trivial's tokens, run \
+                 `issue-client-key init`",
                 path.display()
             ),
             ConfigFileError::InvalidSecret { path, source } => write!(
@@ -355,7 +380,8 @@ impl ConfigFile {
     }
 
     /// Revokes what `token` grants: opens it with the secrets of the environment over this
-    /// file (as a server would read them), then removes a client key's id from `CLIENT_KEYS`,
+    /// file (as a server would read them), then removes a client key's id (or, with
+    /// `CLIENT_SECRET_LEGACY`, a Trivial token's id) from `CLIENT_KEYS`,
     /// or revokes an access token's session alone ([`ConfigFile::revoke_session`]), leaving
     /// its parent key and the parent's other sessions working.
     ///
@@ -364,6 +390,16 @@ impl ConfigFile {
     /// [`ConfigFile::revoke`] and [`ConfigFile::revoke_session`].
     pub fn revoke_token(&self, token: &str) -> Result<TokenRevoked, ConfigFileError> {
         let config = Config::from_optional_env_file(&self.path).map_err(ConfigFileError::Config)?;
+        // A Trivial token, during a migration: its id is a legacy entry of CLIENT_KEYS.
+        #[cfg(feature = "legacy")]
+        if let Some(secret) = config.legacy_secret()
+            && crate::legacy::looks_like_jwt(token)
+        {
+            let opened = crate::legacy::LegacyVerifier::new(secret)
+                .open(token, crate::token::claims::now_unix())
+                .map_err(ConfigFileError::Token)?;
+            return self.revoke(opened.key_id.as_str()).map(TokenRevoked::Key);
+        }
         let found = Inspector::from_config(&config)
             .inspect(token)
             .map_err(ConfigFileError::Token)?;

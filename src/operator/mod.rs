@@ -1,11 +1,11 @@
 //! The operator's side (feature `operator`, which `cli` turns on): safe edits of `.env` with
-//! [`ConfigFile`] (init, save a key id, revoke a key or a session, rotate) and [`EnvFile`]
-//! underneath, and the
-//! health report [`CheckReport`]. A server that only verifies compiles none of it.
+//! [`ConfigFile`] (init, save a key id, revoke a key or a session, rotate, migrate from
+//! Trivial) and [`EnvFile`] underneath, and the health report [`CheckReport`]. A server that only verifies compiles none of it.
 
 mod check;
 mod config_file;
 mod env_file;
+mod migrate;
 mod sessions;
 
 pub use crate::token::scan::redact;
@@ -14,6 +14,7 @@ pub use config_file::{ConfigFile, ConfigFileError, Initialized, Revoked, Rotated
 #[cfg(feature = "danger-test-hooks")]
 pub use env_file::CommitStage;
 pub use env_file::{EnvFile, EnvFileError, is_readable_by_others, readable_warning};
+pub use migrate::Migrated;
 pub use sessions::SessionRevoked;
 
 /// The token in what an operator pasted: ASCII whitespace trimmed at both ends, then one pair

@@ -7,6 +7,7 @@
 //! ```
 
 pub(crate) mod claims;
+pub(crate) mod client_id;
 pub(crate) mod key_id;
 pub(crate) mod keys;
 pub(crate) mod payload;
@@ -59,6 +60,15 @@ impl TokenKind {
         match self {
             TokenKind::ClientKey => "ckey_",
             TokenKind::AccessToken => "ckat_",
+        }
+    }
+
+    /// The kind as logs, headers and JSON name it: `client_key` or `access_token`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            TokenKind::ClientKey => "client_key",
+            TokenKind::AccessToken => "access_token",
         }
     }
 
@@ -188,6 +198,9 @@ pub enum Malformed {
     NameOrMetadataOnAccessToken,
     /// An access token expires further in the future than any this verifier grants.
     AccessTokenTooLong,
+    /// A JWT, with `CLIENT_SECRET_LEGACY` set, that is not one Trivial makes: not `HS256`, a
+    /// `crit` header, no usable `key_id`, or not valid yet.
+    LegacyToken,
 }
 
 impl fmt::Display for Malformed {
@@ -212,6 +225,9 @@ impl fmt::Display for Malformed {
             Malformed::NameOrMetadataOnAccessToken => "an access token carries a name or metadata",
             Malformed::AccessTokenTooLong => {
                 "an access token expires later than this server's longest access-token lifetime"
+            }
+            Malformed::LegacyToken => {
+                "not a legacy token as Trivial makes them (an HS256 JWT of a key_id)"
             }
         })
     }

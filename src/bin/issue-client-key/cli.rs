@@ -15,6 +15,9 @@ Configuration comes from the environment and from .env in the current directory 
   CLIENT_SECRET            64 hex characters; new keys are minted under it
   CLIENT_SECRET_PREVIOUS   older secrets, comma-separated, whose keys still verify
   CLIENT_KEYS              allowed key ids, comma-separated (revoke = remove an id)
+  CLIENT_REVOKED_SESSIONS  access-token sessions refused (revoke <access token> adds one)
+  CLIENT_SECRET_LEGACY     Trivial's old secret, while its tokens are still accepted (migrate)
+  Each can also be read from a file named by <NAME>_FILE.
 
 Exit codes: 0 success, 1 token rejected (verify, inspect, exchange) or key id not found
 (revoke), 2 usage or configuration error.";
@@ -56,13 +59,22 @@ pub(crate) enum Command {
     /// Prints {"access_token": ..., "expires_in": N, "token_type": "Bearer"}. The access token
     /// verifies until it expires or its client key is revoked.
     Exchange(ExchangeArgs),
-    /// Remove a key from CLIENT_KEYS in the .env file, by key id or by token.
+    /// Remove a key from CLIENT_KEYS (by key id or token), or revoke one access token's session.
+    ///
+    /// Given an access token, or a key id with --session, only that session is revoked
+    /// (CLIENT_REVOKED_SESSIONS): the key and its other sessions keep working.
     Revoke(RevokeArgs),
     /// Replace CLIENT_SECRET with a fresh one; the old one moves to CLIENT_SECRET_PREVIOUS.
     ///
     /// Keys minted under the old secret keep verifying until you remove it from
     /// CLIENT_SECRET_PREVIOUS.
     Rotate(EnvFileArg),
+    /// Migrate a Trivial .env: a fresh CLIENT_SECRET, the old one kept as CLIENT_SECRET_LEGACY.
+    ///
+    /// CLIENT_KEYS is kept as it is, and every other line of the file too. Servers that read
+    /// CLIENT_SECRET_LEGACY keep accepting Trivial's tokens while clients move to new keys.
+    /// Refuses (exit 2) to run twice.
+    Migrate(EnvFileArg),
     /// Validate the configuration and print a summary that shows no secret.
     ///
     /// Exits 0 when healthy, 2 when not.
@@ -102,7 +114,7 @@ pub(crate) struct IssueArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct EnvFileArg {
-    /// The .env file to read (and, for init, --save, revoke and rotate, to edit).
+    /// The .env file to read (and, for init, --save, revoke, rotate and migrate, to edit).
     #[arg(long, value_name = "PATH")]
     pub(crate) env_file: Option<PathBuf>,
 }

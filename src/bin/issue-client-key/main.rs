@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Some(Command::Init(args)) => init(&args),
         Some(Command::Revoke(args)) => revoke(&args),
         Some(Command::Rotate(args)) => rotate(&args),
+        Some(Command::Migrate(args)) => migrate(&args),
         Some(Command::Check(args)) => check(&args),
     };
     result.map_or_else(
@@ -146,6 +147,25 @@ fn rotate(args: &EnvFileArg) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Turns a Trivial `.env` into a client-keys one: the old secret into `CLIENT_SECRET_LEGACY`,
+/// a fresh `CLIENT_SECRET`, `CLIENT_KEYS` kept.
+fn migrate(args: &EnvFileArg) -> Result<(), Failure> {
+    let file = env_file(args);
+    output::warn_if_readable(file.path());
+    let done = file.migrate()?;
+    output::after_migrate(&done, file.path());
+    output::warn_if_overridden(
+        Variable::ClientSecret,
+        "servers read that one, not the file's: set it to the file's new CLIENT_SECRET and \
+         CLIENT_SECRET_LEGACY to its old value, or unset it",
+    );
+    output::warn_if_overridden(
+        Variable::ClientSecretLegacy,
+        "servers read that one, not the file's: make it the file's value too, or unset it",
+    );
+    Ok(())
+}
+
 /// Prints a health report of the configuration.
 fn check(args: &EnvFileArg) -> Result<(), Failure> {
     let report = CheckReport::run(args.env_file.as_deref());
@@ -194,7 +214,7 @@ fn exchange(args: &ExchangeArgs) -> Result<(), Failure> {
     output::access(&access)
 }
 
-/// The file that `--save`, `init`, `revoke` and `rotate` edit.
+/// The file that `--save`, `init`, `revoke`, `rotate` and `migrate` edit.
 fn env_file(args: &EnvFileArg) -> ConfigFile {
     ConfigFile::new(args.env_file.clone().unwrap_or_else(|| ".env".into()))
 }
@@ -218,6 +238,8 @@ fn looks_like_a_token(input: &str) -> bool {
     ]
     .iter()
     .any(|kind| prefix == kind.prefix())
+        // A JWT: Trivial's client keys, during a migration.
+        || (input.starts_with("eyJ") && input.matches('.').count() == 2)
 }
 
 /// The argument, or stdin when it is absent or `-` (a token kept out of shell history).

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use client_keys::operator::{Initialized, Revoked, Rotated, SessionRevoked, readable_warning};
+use client_keys::operator::{
+    Initialized, Migrated, Revoked, Rotated, SessionRevoked, readable_warning,
+};
 use client_keys::{
-    AccessToken, Claims, ClientSecret, Inspection, IssuedKey, KeyId, TokenKind, Variable,
-    VerifiedKey,
+    AccessToken, Claims, ClientSecret, Inspection, IssuedKey, KeyId, Variable, VerifiedKey,
 };
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -65,14 +66,11 @@ struct KeyJson<'a> {
 }
 
 impl<'a> KeyJson<'a> {
-    fn new(key_id: KeyId, kind: TokenKind, claims: &'a Claims) -> KeyJson<'a> {
+    fn new(key_id: impl ToString, kind: &'static str, claims: &'a Claims) -> KeyJson<'a> {
         KeyJson {
             expires_at: claims.expires_at_rfc3339(),
             key_id: key_id.to_string(),
-            kind: match kind {
-                TokenKind::AccessToken => "access_token",
-                _ => "client_key",
-            },
+            kind,
             metadata: claims
                 .metadata()
                 .iter()
@@ -86,7 +84,7 @@ impl<'a> KeyJson<'a> {
 }
 
 pub(crate) fn verified(key: &VerifiedKey) -> Result<(), Failure> {
-    print_json(&KeyJson::new(key.key_id(), key.kind(), key.claims()))
+    print_json(&KeyJson::new(key.key_id(), key.kind_name(), key.claims()))
 }
 
 pub(crate) fn inspected(found: &Inspection) -> Result<(), Failure> {
@@ -99,7 +97,7 @@ pub(crate) fn inspected(found: &Inspection) -> Result<(), Failure> {
         minted_under: String,
     }
     print_json(&Inspected {
-        key: KeyJson::new(found.key_id(), found.kind(), found.claims()),
+        key: KeyJson::new(found.key_id(), found.kind_name(), found.claims()),
         in_client_keys: found.in_allowlist(),
         expired: found.is_expired(),
         minted_under: match found.secret_index() {
@@ -213,6 +211,49 @@ pub(crate) fn after_rotate(done: &Rotated, path: &Path) {
         new = done.new_secret_id,
         old = done.old_secret_id,
         n = done.previous_secrets,
+    );
+}
+
+pub(crate) fn after_migrate(done: &Migrated, path: &Path) {
+    let path = path.display();
+    let keys = if done.added_client_keys {
+        "CLIENT_KEYS was absent: it was added, empty (no token verifies until its id is listed)"
+            .to_owned()
+    } else {
+        format!(
+            "CLIENT_KEYS is unchanged: {} entr{}, {} of them Trivial id(s) (not key ids of this \
+             tool)",
+            done.client_keys,
+            if done.client_keys == 1 { "y" } else { "ies" },
+            done.legacy_ids,
+        )
+    };
+    eprintln!(
+        "Migrated {path} in one edit; every other line is unchanged.\n\
+         CLIENT_SECRET_LEGACY now holds the old CLIENT_SECRET: servers that read it accept \
+         Trivial's tokens (HS256 JWTs signed with it) whose key_id is in CLIENT_KEYS.\n\
+         CLIENT_SECRET is fresh (secret id {new}): new keys are minted under it.\n\
+         {keys}.",
+        new = done.secret_id,
+    );
+    if let Some(old) = done.old_secret_id {
+        eprintln!(
+            "note: the old CLIENT_SECRET was also a valid secret of this tool (id {old}); it now \
+             only verifies Trivial's JWTs. Keys of this tool (ckey_...) minted under it are \
+             refused unless you also list that secret in CLIENT_SECRET_PREVIOUS."
+        );
+    }
+    eprintln!(
+        "Next:\n\
+         1. Reload or restart the servers that read {path} (built with a client-keys that reads \
+         CLIENT_SECRET_LEGACY): Trivial's tokens keep working, and so do new keys.\n\
+         2. Issue each client a new key and hand it over: `issue-client-key --save --name \
+         CLIENT`.\n\
+         3. Watch the servers' `legacy token` log events (and the gateway's legacy token count) \
+         to see which clients still use a Trivial token.\n\
+         4. Once a client has switched, revoke its Trivial id: `issue-client-key revoke ID`.\n\
+         5. When no Trivial id is left, delete the CLIENT_SECRET_LEGACY line and reload.\n\
+         To roll back, Trivial's secret is still in CLIENT_SECRET_LEGACY (see docs/MIGRATING.md)."
     );
 }
 
