@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::config::allowlist::Allowlist;
 use crate::error::VerifyError;
 use crate::token::claims::{Claims, now_unix};
-use crate::token::key_id::KeyId;
+use crate::token::client_id::ClientId;
 use crate::token::keys::Keyring;
 use crate::token::secret::ClientSecret;
 use crate::token::{TokenKind, payload};
@@ -29,6 +29,8 @@ use crate::token::{TokenKind, payload};
 pub struct Inspector {
     keyring: Keyring,
     allowlist: Option<Allowlist>,
+    #[cfg(feature = "legacy")]
+    legacy: Option<crate::legacy::LegacyVerifier>,
 }
 
 impl Inspector {
@@ -38,6 +40,8 @@ impl Inspector {
         Inspector {
             keyring: Keyring::new(secret, &[]),
             allowlist: None,
+            #[cfg(feature = "legacy")]
+            legacy: None,
         }
     }
 
@@ -66,6 +70,10 @@ impl Inspector {
         Inspector {
             keyring: Keyring::new(config.secret(), config.previous_secrets()),
             allowlist: config.allowlist().cloned(),
+            #[cfg(feature = "legacy")]
+            legacy: config
+                .legacy_secret()
+                .map(crate::legacy::LegacyVerifier::new),
         }
     }
 
@@ -83,6 +91,26 @@ impl Inspector {
     /// # Errors
     /// As [`Inspector::inspect`].
     pub fn inspect_at(&self, token: &str, now: u64) -> Result<Inspection, VerifyError> {
+        #[cfg(feature = "legacy")]
+        if let Some(legacy) = &self.legacy
+            && crate::legacy::looks_like_jwt(token)
+        {
+            let opened = legacy.open(token, now)?;
+            let claims = opened
+                .expires_at
+                .map_or_else(Claims::new, |at| Claims::new().with_expires_at(at));
+            return Ok(Inspection {
+                kind: TokenKind::ClientKey,
+                in_allowlist: self
+                    .allowlist
+                    .as_ref()
+                    .map(|list| list.contains_entry(opened.key_id.as_str())),
+                expired: opened.expires_at.is_some_and(|at| now >= at),
+                key_id: ClientId::Legacy(opened.key_id),
+                claims,
+                secret_index: 0,
+            });
+        }
         let payload::Opened {
             kind,
             secret_index,
@@ -93,7 +121,7 @@ impl Inspector {
             kind,
             in_allowlist: self.allowlist.as_ref().map(|list| list.contains(&key_id)),
             expired: claims.expires_at().is_some_and(|at| now >= at),
-            key_id,
+            key_id: ClientId::Key(key_id),
             claims,
             secret_index,
         })
@@ -104,7 +132,7 @@ impl Inspector {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspection {
     kind: TokenKind,
-    key_id: KeyId,
+    key_id: ClientId,
     claims: Claims,
     in_allowlist: Option<bool>,
     expired: bool,
@@ -123,13 +151,23 @@ impl Inspection {
     /// [`VerifiedKey::kind_name`]: crate::VerifiedKey::kind_name
     #[must_use]
     pub fn kind_name(&self) -> &'static str {
-        self.kind.name()
+        if self.key_id.is_legacy() {
+            "legacy_client_key"
+        } else {
+            self.kind.name()
+        }
     }
 
-    /// The key id it carries.
+    /// The key id it carries (for a Trivial token during a migration, Trivial's id).
     #[must_use]
-    pub fn key_id(&self) -> KeyId {
-        self.key_id
+    pub fn key_id(&self) -> ClientId {
+        self.key_id.clone()
+    }
+
+    /// Whether it is a Trivial token, opened with `CLIENT_SECRET_LEGACY`.
+    #[must_use]
+    pub fn is_legacy(&self) -> bool {
+        self.key_id.is_legacy()
     }
 
     /// Its claims.
@@ -151,7 +189,7 @@ impl Inspection {
     }
 
     /// Which secret decrypted it: 0 for `CLIENT_SECRET`, n for entry n of
-    /// `CLIENT_SECRET_PREVIOUS`.
+    /// `CLIENT_SECRET_PREVIOUS` (0 for a Trivial token: see [`Inspection::is_legacy`]).
     #[must_use]
     pub fn secret_index(&self) -> usize {
         self.secret_index

@@ -269,6 +269,22 @@ fn the_cli_verifies_a_trivial_token() {
     assert_eq!(json["key_id"], key_id.as_str());
     assert_eq!(json["kind"], "legacy_client_key");
     assert!(!String::from_utf8_lossy(&out.stdout).contains(TRIVIAL_SECRET));
+
+    // `inspect` opens it too, and says what it is and whether its id is listed.
+    let out = common::cli(dir.path())
+        .args(["inspect", &token])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["key_id"], key_id.as_str());
+    assert_eq!(json["kind"], "legacy_client_key");
+    assert_eq!(json["in_client_keys"], true);
+    assert_eq!(json["minted_under"], "CLIENT_SECRET_LEGACY");
 }
 
 #[test]

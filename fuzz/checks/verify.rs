@@ -225,13 +225,17 @@ impl Fixture {
                     .claims()
                     .expires_at()
                     .is_some_and(|at| at > NOW + MAX_ACCESS_TTL.as_secs() + CLOCK_SKEW.as_secs());
-            let listed = listed_ids.contains(&found.key_id());
+            let key_id = found
+                .key_id()
+                .as_key_id()
+                .expect("the vectors hold tokens of this tool");
+            let listed = listed_ids.contains(&key_id);
             assert_eq!(found.in_allowlist(), Some(listed));
             minted.insert(
                 token.clone(),
                 Minted {
                     kind: kind_of(&token),
-                    key_id: found.key_id(),
+                    key_id,
                     secret_index: found.secret_index(),
                     listed,
                     expired,

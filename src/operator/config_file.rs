@@ -16,6 +16,7 @@ use crate::inspect::Inspector;
 use crate::operator::env_file::{EnvFile, EnvFileError};
 use crate::operator::sessions::SessionRevoked;
 use crate::token::TokenKind;
+use crate::token::client_id::ClientId;
 use crate::token::key_id::KeyId;
 use crate::token::keys::SecretId;
 use crate::token::secret::ClientSecret;
@@ -390,26 +391,15 @@ impl ConfigFile {
     /// [`ConfigFile::revoke`] and [`ConfigFile::revoke_session`].
     pub fn revoke_token(&self, token: &str) -> Result<TokenRevoked, ConfigFileError> {
         let config = Config::from_optional_env_file(&self.path).map_err(ConfigFileError::Config)?;
-        // A Trivial token, during a migration: its id is a legacy entry of CLIENT_KEYS.
-        #[cfg(feature = "legacy")]
-        if let Some(secret) = config.legacy_secret()
-            && crate::legacy::looks_like_jwt(token)
-        {
-            let opened = crate::legacy::LegacyVerifier::new(secret)
-                .open(token, crate::token::claims::now_unix())
-                .map_err(ConfigFileError::Token)?;
-            return self.revoke(opened.key_id.as_str()).map(TokenRevoked::Key);
-        }
         let found = Inspector::from_config(&config)
             .inspect(token)
             .map_err(ConfigFileError::Token)?;
-        match found.kind() {
-            TokenKind::AccessToken => self
-                .revoke_session(found.key_id(), found.claims().session_id())
+        // A Trivial token (during a migration) opens with its legacy id, a CLIENT_KEYS entry.
+        match (found.kind(), found.key_id()) {
+            (TokenKind::AccessToken, ClientId::Key(parent)) => self
+                .revoke_session(parent, found.claims().session_id())
                 .map(TokenRevoked::Session),
-            _ => self
-                .revoke(&found.key_id().to_string())
-                .map(TokenRevoked::Key),
+            (_, id) => self.revoke(&id.to_string()).map(TokenRevoked::Key),
         }
     }
 

@@ -101,6 +101,7 @@ pub(crate) fn inspected(found: &Inspection) -> Result<(), Failure> {
         in_client_keys: found.in_allowlist(),
         expired: found.is_expired(),
         minted_under: match found.secret_index() {
+            _ if found.is_legacy() => "CLIENT_SECRET_LEGACY".to_owned(),
             0 => "CLIENT_SECRET".to_owned(),
             n => format!("CLIENT_SECRET_PREVIOUS entry {n}"),
         },
