@@ -575,6 +575,57 @@ async fn a_revoked_session_is_refused_and_its_siblings_are_not() {
     assert!(text.contains(r#"reason="session_revoked""#), "{text}");
 }
 
+/// A Trivial token during a migration: allowed with its legacy id and kind, counted as
+/// `reason="legacy"` and logged as a `legacy token`, refused by a scoped route (it has no
+/// scopes). Made by Ruby's `jwt` gem as Trivial makes them.
+#[tokio::test]
+async fn a_trivial_token_is_allowed_counted_and_has_no_scopes() {
+    let trivial_secret = "trivial's old secret";
+    let out = std::process::Command::new("ruby")
+        .args([
+            "-rjwt",
+            "-e",
+            "print JWT.encode({key_id: 'trivial-client-1'}, ARGV[0], 'HS256')",
+            trivial_secret,
+        ])
+        .output()
+        .expect("ruby runs (install ruby and ruby-jwt)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).expect("utf-8");
+    let keys = Keys::mint();
+    let dir = env_dir(&format!("{}trivial-client-1\n", keys.allowlist()));
+    let mut gateway =
+        GatewayProcess::start(dir.path(), &[("CLIENT_SECRET_LEGACY", trivial_secret)], &[]);
+    let base = gateway.base.clone();
+    let answer = verify(&base, &format!("Bearer {token}")).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.header("x-client-key-id"), Some("trivial-client-1"));
+    assert_eq!(
+        answer.header("x-client-key-kind"),
+        Some("legacy_client_key")
+    );
+    assert_eq!(answer.header("x-client-key-scopes"), None);
+    let scoped = send(
+        "GET",
+        &format!("{base}/verify?scope=read"),
+        &[("authorization", &format!("Bearer {token}"))],
+    )
+    .await;
+    assert_eq!(scoped.status, 403);
+    let line = gateway.wait_for_log("legacy token");
+    assert!(line.contains("trivial-client-1"), "{line}");
+    assert!(!line.contains(&token), "{line}");
+    let text = metrics(&gateway).await;
+    assert!(
+        text.contains(r#"client_keys_decisions_total{result="allowed",reason="legacy"} 1"#),
+        "{text}"
+    );
+}
+
 /// Writes `files` (name, content) into a new timestamped directory under `mount` and swaps
 /// the `..data` symlink to it, as the kubelet updates a mounted Secret.
 fn kubelet_update(mount: &Path, generation: u32, files: &[(&str, &str)]) {
