@@ -51,17 +51,7 @@ fn mint(dir: &Path, args: &[&str]) -> Minted {
 }
 
 fn verify_json(dir: &Path, token: &str, keys: &str) -> Value {
-    let out = cli(dir)
-        .env("CLIENT_KEYS", keys)
-        .args(["verify", token])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    common::success_json(cli(dir).env("CLIENT_KEYS", keys).args(["verify", token]))
 }
 
 #[test]

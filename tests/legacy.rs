@@ -256,31 +256,13 @@ fn the_cli_verifies_a_trivial_token() {
         ),
     )
     .expect("write");
-    let out = common::cli(dir.path())
-        .args(["verify", &token])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let json = common::success_json(common::cli(dir.path()).args(["verify", &token]));
     assert_eq!(json["key_id"], key_id.as_str());
     assert_eq!(json["kind"], "legacy_client_key");
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(TRIVIAL_SECRET));
+    assert!(!json.to_string().contains(TRIVIAL_SECRET));
 
     // `inspect` opens it too, and says what it is and whether its id is listed.
-    let out = common::cli(dir.path())
-        .args(["inspect", &token])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let json = common::success_json(common::cli(dir.path()).args(["inspect", &token]));
     assert_eq!(json["key_id"], key_id.as_str());
     assert_eq!(json["kind"], "legacy_client_key");
     assert_eq!(json["in_client_keys"], true);

@@ -34,3 +34,15 @@ pub(crate) fn issuer(secret: &str) -> Result<client_keys::Issuer, client_keys::C
     let config = client_keys::Config::from_values(secret, None, None)?;
     Ok(client_keys::Issuer::new(config.secret()))
 }
+
+/// Runs `cmd`, which must succeed, and parses its stdout as JSON.
+#[allow(dead_code)]
+pub(crate) fn success_json(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
