@@ -342,6 +342,12 @@ pub enum ConfigError {
     /// An entry of `CLIENT_REVOKED_SESSIONS` does not parse: the whole list is refused, so
     /// that a typo cannot bring a revoked session back.
     InvalidRevokedSession(InvalidRevokedSession),
+    /// A variable and its `<NAME>_FILE` companion are both set: which one counts would be a
+    /// guess.
+    SetTwoWays {
+        /// The variable.
+        variable: Variable,
+    },
     /// `CLIENT_SECRET_LEGACY` is set, but this program was built without the `legacy` feature:
     /// refused rather than ignored, so that Trivial's clients are not cut off silently.
     LegacyNotBuilt,
@@ -397,6 +403,10 @@ impl fmt::Display for ConfigError {
             ),
             ConfigError::InvalidSecret(e) => write!(f, "{e}"),
             ConfigError::InvalidRevokedSession(e) => write!(f, "{e}"),
+            ConfigError::SetTwoWays { variable } => write!(
+                f,
+                "{variable} and {variable}_FILE are both set: keep one of them"
+            ),
             ConfigError::LegacyNotBuilt => f.write_str(
                 "CLIENT_SECRET_LEGACY is set, but this program was built without the `legacy` \
                  feature, so Trivial's tokens would be refused: build it with that feature, or \

@@ -207,16 +207,10 @@ impl EnvSource {
         let Some(path) = self.get_named(&file_variable, variable)? else {
             return Ok(direct);
         };
-        let path = PathBuf::from(path.as_str());
         if direct.is_some() {
-            return Err(ConfigError::EnvFileIo {
-                path,
-                source: std::io::Error::other(format!(
-                    "{variable} and {file_variable} are both set: keep one of them"
-                )),
-            });
+            return Err(ConfigError::SetTwoWays { variable });
         }
-        read_value_file(&path).map(Some)
+        read_value_file(&PathBuf::from(path.as_str())).map(Some)
     }
 
     /// The value of the variable called `name` (`variable`, or its `_FILE` companion).
