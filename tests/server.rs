@@ -1129,6 +1129,61 @@ async fn sighup_reloads_the_configuration() {
     }
 }
 
+/// A Trivial token, made by Ruby's `jwt` gem as Trivial makes them, on a server whose `.env`
+/// has `CLIENT_SECRET_LEGACY`: accepted where no scope is required, refused (403) where one is,
+/// and each use logged as a `legacy token` event with its id, never the token.
+#[cfg(all(unix, feature = "legacy"))]
+#[tokio::test]
+async fn a_trivial_token_is_accepted_unscoped_and_logged_as_legacy() {
+    let trivial_secret = "trivial's old secret";
+    let out = std::process::Command::new("ruby")
+        .args([
+            "-rjwt",
+            "-e",
+            "print JWT.encode({key_id: 'trivial-client-1'}, ARGV[0], 'HS256')",
+            trivial_secret,
+        ])
+        .output()
+        .expect("ruby runs (install ruby and ruby-jwt)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).expect("utf-8");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "CLIENT_SECRET={SECRET}\nCLIENT_SECRET_LEGACY=\"{trivial_secret}\"\nCLIENT_KEYS=trivial-client-1\n"
+        ),
+    )
+    .expect("write .env");
+    let mut server = process::ExampleServer::start(dir.path());
+    let base = server.base.clone();
+    let bearer = format!("Bearer {token}");
+    // GET /apps needs no scope; POST /apps needs `write`, which a Trivial key never has.
+    assert_lists_apps(&get_apps(&base, &[bearer.as_bytes()]).await, "legacy");
+    let created = send(
+        "POST",
+        &format!("{base}/apps"),
+        &[bearer.as_bytes()],
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(created.status, 403, "{created:?}");
+    let log = server.drain().join("\n");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("legacy token") && l.contains("trivial-client-1")),
+        "{log}"
+    );
+    assert!(
+        !log.contains(&token) && !log.contains(trivial_secret),
+        "{log}"
+    );
+}
+
 /// Revoking one session on a running server: after the edit and `SIGHUP`, that session's access
 /// token is refused at once, while its sibling session and its parent key keep working, and the
 /// session cannot be exchanged again.
