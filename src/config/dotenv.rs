@@ -104,9 +104,8 @@ pub(crate) fn open_file(path: &Path) -> Result<(File, Metadata), ReadError> {
     Ok((file, metadata))
 }
 
-/// Reads an opened file (from [`open_file`]) whole, refusing it past [`MAX_FILE_LEN`] bytes
-/// whatever its metadata says. The buffer is sized once, so that no reallocation leaves a copy
-/// of a secret behind.
+/// Reads an opened `.env` file (from [`open_file`]) whole, refusing it past [`MAX_FILE_LEN`]
+/// bytes whatever its metadata says.
 ///
 /// # Errors
 /// [`ReadError::TooLarge`], or the I/O error.
@@ -114,17 +113,31 @@ pub(crate) fn read_opened(
     file: &File,
     metadata: &Metadata,
 ) -> Result<Zeroizing<Vec<u8>>, ReadError> {
-    if metadata.len() > MAX_FILE_LEN {
+    read_opened_within(file, metadata, MAX_FILE_LEN)
+}
+
+/// Reads an opened file (from [`open_file`]) whole, refusing it past `limit` bytes whatever
+/// its metadata says. The buffer is sized once, so that no reallocation leaves a copy of a
+/// secret behind.
+///
+/// # Errors
+/// [`ReadError::TooLarge`], or the I/O error.
+pub(crate) fn read_opened_within(
+    file: &File,
+    metadata: &Metadata,
+    limit: u64,
+) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    if metadata.len() > limit {
         return Err(ReadError::TooLarge);
     }
     let capacity = usize::try_from(metadata.len())
         .unwrap_or(0)
         .saturating_add(1);
     let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
-    file.take(MAX_FILE_LEN + 1)
+    file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > MAX_FILE_LEN {
+    if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge);
     }
     Ok(bytes)

@@ -329,22 +329,24 @@ const MAX_VALUE_FILE: u64 = 256 * 1024 * 1024;
 /// secrets leave it. The content is wiped from memory once parsed; errors name the file and
 /// never its content.
 pub(crate) fn read_value_file(path: &Path) -> Result<Zeroizing<String>, ConfigError> {
-    use std::io::Read as _;
-
-    let io_error = |source| ConfigError::EnvFileIo {
-        path: path.to_owned(),
-        source,
-    };
-    let mut content = Zeroizing::new(Vec::new());
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_VALUE_FILE + 1).read_to_end(&mut content))
-        .map_err(io_error)?;
-    if content.len() as u64 > MAX_VALUE_FILE {
-        return Err(io_error(std::io::Error::other(format!(
-            "the file is larger than {} MiB",
-            MAX_VALUE_FILE / (1024 * 1024)
-        ))));
-    }
+    // The same bounded, non-blocking read as `.env`'s: a FIFO or a device named by mistake
+    // is refused at once rather than waited on, and no reallocation copies a secret.
+    let content = dotenv::open_file(path)
+        .and_then(|(file, metadata)| dotenv::read_opened_within(&file, &metadata, MAX_VALUE_FILE))
+        .map_err(|e| ConfigError::EnvFileIo {
+            path: path.to_owned(),
+            source: match e {
+                dotenv::ReadError::Io(e) => e,
+                dotenv::ReadError::NotRegular => std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "it is not a regular file (a directory, a FIFO or a device)",
+                ),
+                dotenv::ReadError::TooLarge => std::io::Error::other(format!(
+                    "the file is larger than {} MiB",
+                    MAX_VALUE_FILE / (1024 * 1024)
+                )),
+            },
+        })?;
     let text = std::str::from_utf8(&content).map_err(|e| ConfigError::EnvFileNotUtf8 {
         path: path.to_owned(),
         line: line_at(&content, e.valid_up_to()),
@@ -469,6 +471,21 @@ mod tests {
                 "{content:?}"
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_value_file_that_is_a_fifo_is_refused_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("keys");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        // No writer ever opens it: a blocking read would wait forever.
+        let err = read_value_file(&fifo).expect_err("refused");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 
     #[test]
