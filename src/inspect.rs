@@ -151,11 +151,7 @@ impl Inspection {
     /// [`VerifiedKey::kind_name`]: crate::VerifiedKey::kind_name
     #[must_use]
     pub fn kind_name(&self) -> &'static str {
-        if self.key_id.is_legacy() {
-            "legacy_client_key"
-        } else {
-            self.kind.name()
-        }
+        self.key_id.kind_name(self.kind)
     }
 
     /// The key id it carries (for a Trivial token during a migration, Trivial's id).

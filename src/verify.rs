@@ -444,11 +444,7 @@ impl VerifiedKey {
     /// `legacy_client_key` for a Trivial JWT.
     #[must_use]
     pub fn kind_name(&self) -> &'static str {
-        if self.is_legacy() {
-            "legacy_client_key"
-        } else {
-            self.kind.name()
-        }
+        self.key_id.kind_name(self.kind)
     }
 
     /// Whether this was a Trivial JWT, accepted during a migration (`CLIENT_SECRET_LEGACY`).

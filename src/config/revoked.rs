@@ -123,11 +123,6 @@ impl RevokedSession {
     pub fn is_prunable_at(&self, now: u64) -> bool {
         now > self.until
     }
-
-    /// Whether this entry is the session of `key_id` and `session_id`.
-    fn names(&self, key_id: &KeyId, session_id: Option<&str>) -> bool {
-        self.key_id == *key_id && self.session_id.as_deref() == session_id
-    }
 }
 
 impl fmt::Display for RevokedSession {
@@ -289,9 +284,10 @@ impl RevokedSessions {
     pub fn contains(&self, key_id: &KeyId, session_id: Option<&str>) -> bool {
         !self.entries.is_empty()
             && self.by_parent.get(key_id).is_some_and(|indexes| {
+                // The index is by parent: only the session ids are left to compare.
                 indexes
                     .iter()
-                    .any(|&i| self.entries[i].names(key_id, session_id))
+                    .any(|&i| self.entries[i].session_id() == session_id)
             })
     }
 

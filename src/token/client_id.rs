@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::token::TokenKind;
 use crate::token::key_id::KeyId;
 
 /// The longest legacy id accepted, in bytes (Trivial's are 30 hex characters).
@@ -38,6 +39,17 @@ impl ClientId {
         match self {
             ClientId::Key(id) => Some(*id),
             ClientId::Legacy(_) => None,
+        }
+    }
+
+    /// The name of the kind of a token of this id, as logs, headers and JSON give it:
+    /// [`TokenKind::name`], or `legacy_client_key` for a Trivial token.
+    #[must_use]
+    pub fn kind_name(&self, kind: TokenKind) -> &'static str {
+        if self.is_legacy() {
+            "legacy_client_key"
+        } else {
+            kind.name()
         }
     }
 
