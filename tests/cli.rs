@@ -352,19 +352,13 @@ fn inspect_shows_a_revoked_key_and_its_secret() {
     let dir = dir_with_env(&format!("CLIENT_SECRET={SECRET}\n"));
     let minted = mint(dir.path(), &["--name", "leaky"]);
     // After a rotation: the token was minted under what is now a previous secret.
-    let out = cli(dir.path())
-        .env("CLIENT_SECRET", OTHER_SECRET)
-        .env("CLIENT_SECRET_PREVIOUS", SECRET)
-        .env("CLIENT_KEYS", "another-key")
-        .args(["inspect", &minted.token])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let json = common::success_json(
+        cli(dir.path())
+            .env("CLIENT_SECRET", OTHER_SECRET)
+            .env("CLIENT_SECRET_PREVIOUS", SECRET)
+            .env("CLIENT_KEYS", "another-key")
+            .args(["inspect", &minted.token]),
     );
-    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["key_id"], minted.key_id.as_str());
     assert_eq!(json["name"], "leaky");
     assert_eq!(json["in_client_keys"], false);

@@ -6,6 +6,7 @@
 //! are run for real in tests/gateway_proxies.rs.
 #![cfg(all(feature = "gateway", unix))]
 
+mod common;
 mod gateway_common;
 
 use std::io::{Read, Write};
@@ -581,21 +582,7 @@ async fn a_revoked_session_is_refused_and_its_siblings_are_not() {
 #[tokio::test]
 async fn a_trivial_token_is_allowed_counted_and_has_no_scopes() {
     let trivial_secret = "trivial's old secret";
-    let out = std::process::Command::new("ruby")
-        .args([
-            "-rjwt",
-            "-e",
-            "print JWT.encode({key_id: 'trivial-client-1'}, ARGV[0], 'HS256')",
-            trivial_secret,
-        ])
-        .output()
-        .expect("ruby runs (install ruby and ruby-jwt)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).expect("utf-8");
+    let token = common::trivial_token("trivial-client-1", trivial_secret);
     let keys = Keys::mint();
     let dir = env_dir(&format!("{}trivial-client-1\n", keys.allowlist()));
     let mut gateway =

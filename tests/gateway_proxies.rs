@@ -7,6 +7,7 @@
 //! tests fail rather than skip.
 #![cfg(all(feature = "gateway", unix))]
 
+mod common;
 mod gateway_common;
 
 use std::collections::BTreeMap;

@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use client_keys::{
     Allowlist, ClientId, ClientSecret, Config, LegacyRefusal, Malformed, Verifier, VerifyError,
 };
@@ -15,36 +13,9 @@ use client_keys::{
 /// Trivial's `CLIENT_SECRET`: any text (its guide shows 64 hex characters).
 const TRIVIAL_SECRET: &str = "8d105ffc3f1e8a4b9c2d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b";
 
-/// Runs Ruby with the `jwt` gem: `script` prints one token per line.
-fn ruby(script: &str, args: &[&str]) -> Vec<String> {
-    let out = Command::new("ruby")
-        .args([
-            "-rjwt",
-            "-rjson",
-            "-ropenssl",
-            "-rsecurerandom",
-            "-rbase64",
-            "-e",
-            script,
-        ])
-        .args(args)
-        .output()
-        .expect("ruby runs (install ruby and ruby-jwt)");
-    assert!(
-        out.status.success(),
-        "ruby failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
 /// A key id and its token, made as Trivial's `issue_client_key!` makes them.
 fn trivial_key(secret: &str) -> (String, String) {
-    let lines = ruby(
+    let lines = common::ruby(
         "key_id = SecureRandom.hex(15)\n\
          puts key_id\n\
          puts JWT.encode({key_id: key_id}, ARGV[0], 'HS256')",
@@ -131,7 +102,7 @@ fn the_key_id_must_be_listed_as_trivial_compared_it() {
 
 #[test]
 fn an_expiry_is_honoured() {
-    let lines = ruby(
+    let lines = common::ruby(
         "puts JWT.encode({key_id: 'k1', exp: ARGV[1].to_i}, ARGV[0], 'HS256')\n\
          puts JWT.encode({key_id: 'k1', exp: ARGV[2].to_i}, ARGV[0], 'HS256')",
         &[
@@ -154,7 +125,7 @@ fn an_expiry_is_honoured() {
 
 #[test]
 fn other_algorithms_crit_and_tampering_are_refused() {
-    let tokens = ruby(
+    let tokens = common::ruby(
         "p = {key_id: 'k1'}\n\
          puts JWT.encode(p, nil, 'none')\n\
          puts JWT.encode(p, ARGV[0], 'HS384')\n\
@@ -191,7 +162,7 @@ fn other_algorithms_crit_and_tampering_are_refused() {
     let tampered = parts.join(".");
     assert!(verifier.verify(&tampered).is_err());
     // A signature for another key id, glued to this payload.
-    let other = ruby(
+    let other = common::ruby(
         "puts JWT.encode({key_id: 'k2'}, ARGV[0], 'HS256')",
         &[TRIVIAL_SECRET],
     );

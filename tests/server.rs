@@ -940,11 +940,12 @@ fn example_server_process() {
 
 #[cfg(unix)]
 mod process {
-    use std::io::{BufRead, BufReader};
     use std::path::Path;
     use std::process::{Child, Command, Stdio};
-    use std::sync::mpsc::{Receiver, channel};
+    use std::sync::mpsc::Receiver;
     use std::time::Duration;
+
+    use crate::common::lines;
 
     /// Bound on every wait for the child, which is already built: only a broken run hits it.
     const PATIENCE: Duration = Duration::from_secs(60);
@@ -1066,20 +1067,6 @@ mod process {
             let _ = self.child.wait();
         }
     }
-
-    /// The lines of `stream`, read on a thread.
-    fn lines(stream: impl std::io::Read + Send + 'static) -> Receiver<String> {
-        let (sender, receiver) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        receiver
-    }
 }
 
 #[cfg(unix)]
@@ -1136,21 +1123,7 @@ async fn sighup_reloads_the_configuration() {
 #[tokio::test]
 async fn a_trivial_token_is_accepted_unscoped_and_logged_as_legacy() {
     let trivial_secret = "trivial's old secret";
-    let out = std::process::Command::new("ruby")
-        .args([
-            "-rjwt",
-            "-e",
-            "print JWT.encode({key_id: 'trivial-client-1'}, ARGV[0], 'HS256')",
-            trivial_secret,
-        ])
-        .output()
-        .expect("ruby runs (install ruby and ruby-jwt)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).expect("utf-8");
+    let token = common::trivial_token("trivial-client-1", trivial_secret);
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         dir.path().join(".env"),

@@ -1,5 +1,6 @@
-//! Helpers shared by the integration tests: the binary as a user runs it, and verifiers and
-//! issuers built from the variables' text.
+//! Helpers shared by the integration tests: the binary as a user runs it, verifiers and
+//! issuers built from the variables' text, a child process's output line by line, and
+//! Trivial's tokens made by Ruby's `jwt` gem.
 
 use std::path::Path;
 
@@ -45,4 +46,64 @@ pub(crate) fn success_json(cmd: &mut Command) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+/// The lines of `stream` (a child process's output), read on a thread.
+#[allow(dead_code)]
+pub(crate) fn lines(
+    stream: impl std::io::Read + Send + 'static,
+) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead as _;
+
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// Runs Ruby with the `jwt` gem (and `json`, `openssl`, `securerandom`, `base64`): `script`
+/// prints one token per line. A missing `ruby` or `jwt` fails the test (`.ci/run` installs
+/// Debian's `ruby` and `ruby-jwt`).
+#[allow(dead_code)]
+pub(crate) fn ruby(script: &str, args: &[&str]) -> Vec<String> {
+    let out = std::process::Command::new("ruby")
+        .args([
+            "-rjwt",
+            "-rjson",
+            "-ropenssl",
+            "-rsecurerandom",
+            "-rbase64",
+            "-e",
+            script,
+        ])
+        .args(args)
+        .output()
+        .expect("ruby runs (install ruby and ruby-jwt)");
+    assert!(
+        out.status.success(),
+        "ruby failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A Trivial client key for `key_id`, made as Trivial's `issue_client_key!` makes it:
+/// `JWT.encode({key_id: …}, CLIENT_SECRET, 'HS256')`.
+#[allow(dead_code)]
+pub(crate) fn trivial_token(key_id: &str, secret: &str) -> String {
+    let mut tokens = ruby(
+        "puts JWT.encode({key_id: ARGV[0]}, ARGV[1], 'HS256')",
+        &[key_id, secret],
+    );
+    tokens.pop().expect("a token")
 }
